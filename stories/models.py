@@ -1,0 +1,314 @@
+"""Stories, their highlights, corrections and opinions, and the audit trail.
+
+Status changes never happen here: `stories/workflow.py` is the only code that
+moves a story (or an opinion) from one state to another.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .richtext import sanitize_html
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class OpinionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SPAM = "spam", "Spam"
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the site's navigation.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stories:section", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stories:tag", args=[self.slug])
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: published and already live."""
+        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Published with a time still in the future: readers cannot see them yet."""
+        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def in_review(self):
+        return self.filter(status=Status.REVIEW)
+
+    def drafts(self):
+        return self.filter(status=Status.DRAFT)
+
+    def owned_by(self, user):
+        """Stories the user wrote or carries the byline of."""
+        return self.filter(Q(created_by=user) | Q(authors=user)).distinct()
+
+    def visible_to(self, user):
+        """Stories a person may open: staff see what their role allows, readers what is live."""
+        if user.is_authenticated and user.is_active and user.is_staff:
+            if user.has_perm("stories.view_story") and (
+                user.is_superuser or user.has_perm("stories.edit_any_story") or not user.has_perm("stories.add_story")
+            ):
+                # Editors and read-only roles (moderators) see every story.
+                return self.all()
+            if user.has_perm("stories.add_story"):
+                return self.filter(Q(pk__in=self.model.objects.owned_by(user).values("pk"))) | self.published()
+        return self.published()
+
+    def with_reader_relations(self):
+        """Everything a feed or story page shows, in a fixed number of queries."""
+        return self.select_related("section").prefetch_related("highlights", "authors", "tags")
+
+
+class Story(models.Model):
+    title = models.CharField("headline", max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, help_text="The story's address; made from the headline.")
+    standfirst = models.TextField(
+        max_length=400, blank=True, help_text="One or two sentences under the headline that sell the story."
+    )
+    body = models.TextField(blank=True, help_text="Cleaned of unsafe markup when saved.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    published_at = models.DateTimeField(
+        "publication time",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the story goes or went live; a future time means scheduled.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories_created",
+        editable=False,
+    )
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="bylines", verbose_name="byline"
+    )
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
+    dateline = models.CharField(max_length=100, blank=True, help_text="Where the story was reported from.")
+    lead_image = models.ImageField(upload_to="lead-images/%Y/%m/", blank=True)
+    lead_image_alt = models.CharField(
+        "alt text", max_length=250, blank=True, help_text="Describes the image for readers who cannot see it."
+    )
+    lead_image_caption = models.CharField("caption and credit", max_length=300, blank=True)
+    opinions_closed = models.BooleanField(default=False, help_text="Stop accepting opinions on this story.")
+    # Optimistic lock: a save based on an older version is refused (edit conflicts).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+        ordering = ["-published_at", "-created_at"]
+        permissions = [
+            ("edit_any_story", "Can edit any story in any state"),
+            ("publish_story", "Can publish, schedule, unpublish and request changes"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="story_status_pub_idx"),
+            models.Index(fields=["section", "status", "-published_at"], name="story_section_pub_idx"),
+            models.Index(fields=["-created_at"], name="story_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Rich text is cleaned on every save, whoever writes it (admin, import, shell).
+        self.body = sanitize_html(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("stories:detail", args=[self.slug])
+
+    @property
+    def is_live(self):
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
+
+    def is_owned_by(self, user):
+        if not user.is_authenticated:
+            return False
+        if self.created_by_id == user.pk:
+            return True
+        return self.pk is not None and self.authors.filter(pk=user.pk).exists()
+
+
+class Highlight(models.Model):
+    MAX_LENGTH = 200
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="highlights")
+    text = models.CharField(max_length=MAX_LENGTH, help_text="One short sentence.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Correction(models.Model):
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.created_at:%Y-%m-%d}"
+
+
+class OpinionQuerySet(models.QuerySet):
+    def approved(self):
+        """The only opinions ever shown publicly."""
+        return self.filter(status=OpinionStatus.APPROVED)
+
+    def pending(self):
+        """Waiting for a moderator."""
+        return self.filter(status=OpinionStatus.PENDING)
+
+
+class Opinion(models.Model):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="opinions")
+    author_name = models.CharField("name", max_length=80)
+    email = models.EmailField(blank=True, help_text="Never shown publicly.")
+    body = models.TextField("opinion", validators=[MaxLengthValidator(settings.OPINION_MAX_LENGTH)])
+    status = models.CharField(
+        max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.PENDING, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A salted hash of the sender's address: enough to rate-limit, not to identify.
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    flags = models.JSONField(default=list, blank=True, editable=False)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OpinionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("moderate_opinion", "Can approve, reject and mark opinions as spam")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="opinion_queue_idx"),
+            models.Index(fields=["story", "status", "-created_at"], name="opinion_story_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.story_id}"
+
+
+class StoryTransition(models.Model):
+    """One row per status change: who moved which story from where to where, and why."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=12, choices=Status.choices)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+class ModerationPolicy(models.Model):
+    """Site-wide opinion rules, edited by editors in the admin (one row)."""
+
+    class Action(models.TextChoices):
+        SPAM = "spam", "Mark as spam"
+        HOLD = "hold", "Hold in the queue, flagged"
+
+    link_limit = models.PositiveSmallIntegerField(
+        default=2, help_text="Opinions with more links than this are flagged."
+    )
+    banned_word_action = models.CharField(max_length=8, choices=Action.choices, default=Action.HOLD)
+    close_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Close opinions this many days after publication; empty keeps them open."
+    )
+
+    class Meta:
+        verbose_name = "moderation policy"
+        verbose_name_plural = "moderation policy"
+
+    def __str__(self):
+        return "Moderation policy"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.first() or cls()
+
+
+class BannedWord(models.Model):
+    word = models.CharField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word

@@ -1,0 +1,237 @@
+"""The editorial workflow: the only code that changes a story's or an opinion's status.
+
+    draft ──submit_for_review──▶ review ──publish(at)──▶ published
+      ▲                           │                        │
+      └──────request_changes──────┘                        │
+      └───────────────────────unpublish────────────────────┘
+
+Every function here runs in one transaction, re-reads the row under a lock,
+checks the person's right (`PermissionDenied`) and the state
+(`TransitionError`, a `ValidationError`), changes the row, writes the audit
+row and schedules side effects (email, cache purge) for after the commit. A
+refused transition changes nothing.
+
+`user=None` means the system acts (an import): rights are not checked and the
+audit row records no actor.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from . import cache
+from .models import Highlight, Opinion, OpinionStatus, Status, Story, StoryTransition
+
+logger = logging.getLogger(__name__)
+
+MIN_HIGHLIGHTS = 1
+MAX_HIGHLIGHTS = 5
+
+
+class TransitionError(ValidationError):
+    """The story is not in a state that allows this move, or the move lacks something."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    source: str
+    target: str
+    needs_comment: bool = False
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        Transition("submit_for_review", "Submit for review", Status.DRAFT, Status.REVIEW),
+        Transition("request_changes", "Request changes", Status.REVIEW, Status.DRAFT, needs_comment=True),
+        Transition("publish", "Publish", Status.REVIEW, Status.PUBLISHED),
+        Transition("unpublish", "Unpublish", Status.PUBLISHED, Status.DRAFT, needs_comment=True),
+    ]
+}
+
+
+# --- Rights ---------------------------------------------------------------
+
+
+def is_editor(user) -> bool:
+    return user.has_perm("stories.publish_story")
+
+
+def can_edit(user, story: Story) -> bool:
+    """Editors edit any story in any state; writers their own, while in draft."""
+    if user.has_perm("stories.edit_any_story"):
+        return True
+    if story.pk is None:
+        return user.has_perm("stories.add_story")
+    return user.has_perm("stories.change_story") and story.status == Status.DRAFT and story.is_owned_by(user)
+
+
+def can_view(user, story: Story) -> bool:
+    return Story.objects.visible_to(user).filter(pk=story.pk).exists()
+
+
+def may(user, name: str, story: Story) -> bool:
+    """Whether `user` holds the right for transition `name` on `story` (state aside)."""
+    if name == "submit_for_review":
+        return user.has_perm("stories.edit_any_story") or (
+            user.has_perm("stories.change_story") and story.is_owned_by(user)
+        )
+    return is_editor(user)
+
+
+def available_transitions(user, story: Story) -> list[Transition]:
+    """The moves this person may make on this story now (what the admin offers as buttons)."""
+    return [t for t in TRANSITIONS.values() if t.source == story.status and may(user, t.name, story)]
+
+
+# --- Transitions ------------------------------------------------------------
+
+
+def submit_for_review(story: Story, user, comment: str = "") -> Story:
+    """Draft → review, by the story's writer or an editor. Needs 1–5 highlights."""
+    return _transition("submit_for_review", story, user, comment)
+
+
+def request_changes(story: Story, user, comment: str) -> Story:
+    """Review → draft, by an editor, with a comment telling the writer what to change."""
+    return _transition("request_changes", story, user, comment)
+
+
+def publish(story: Story, user, at: datetime | None = None, comment: str = "") -> Story:
+    """Review → published, by an editor.
+
+    `at` in the future schedules the story: it goes live at that time with no
+    further action. `at` in the past backdates it (imports use that).
+    """
+    return _transition("publish", story, user, comment, at=at)
+
+
+def unpublish(story: Story, user, comment: str) -> Story:
+    """Published (or scheduled) → draft, by an editor, with the reason."""
+    return _transition("unpublish", story, user, comment)
+
+
+def _transition(name: str, story: Story, user, comment: str, at: datetime | None = None) -> Story:
+    spec = TRANSITIONS[name]
+    comment = (comment or "").strip()
+    if user is not None and not may(user, name, story):
+        raise PermissionDenied(f"You may not {spec.label.lower()} this story.")
+    if spec.needs_comment and not comment:
+        raise TransitionError(f"{spec.label} needs a comment.", code="comment_required")
+    if at is not None and timezone.is_naive(at):
+        raise TransitionError("The publication time needs a time zone.", code="naive_datetime")
+
+    with transaction.atomic():
+        locked = Story.objects.select_for_update().get(pk=story.pk)
+        # Rights again on the fresh row: ownership or state may have changed.
+        if user is not None and not may(user, name, locked):
+            raise PermissionDenied(f"You may not {spec.label.lower()} this story.")
+        if locked.status != spec.source:
+            raise TransitionError(
+                f"Cannot {spec.label.lower()}: the story is {locked.get_status_display().lower()}, "
+                f"not {Status(spec.source).label.lower()}.",
+                code="wrong_state",
+            )
+        if spec.target in (Status.REVIEW, Status.PUBLISHED):
+            _check_highlights(locked)
+
+        locked.status = spec.target
+        fields = ["status", "updated_at"]
+        if spec.target == Status.PUBLISHED:
+            locked.published_at = at or timezone.now()
+            fields.append("published_at")
+        locked.save(update_fields=fields)
+        StoryTransition.objects.create(
+            story=locked,
+            from_status=spec.source,
+            to_status=spec.target,
+            actor=user,
+            comment=comment,
+        )
+        transaction.on_commit(cache.purge_public_pages)
+        transaction.on_commit(lambda: _notify(name, locked, user, comment))
+
+    story.status = locked.status
+    story.published_at = locked.published_at
+    story.updated_at = locked.updated_at
+    return story
+
+
+def _check_highlights(story: Story) -> None:
+    count = Highlight.objects.filter(story=story).count()
+    if not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
+        raise TransitionError(
+            f"A story needs {MIN_HIGHLIGHTS} to {MAX_HIGHLIGHTS} highlights to leave draft; this one has {count}.",
+            code="highlights",
+        )
+
+
+# --- Notifications ----------------------------------------------------------
+
+
+def _notify(name: str, story: Story, actor, comment: str) -> None:
+    """Email the people who have to act next. Mail failures are logged, never raised."""
+    link = settings.SITE_URL.rstrip("/") + reverse("admin:stories_story_change", args=[story.pk])
+    if name == "submit_for_review":
+        recipients = list(
+            get_user_model()
+            .objects.filter(is_active=True, groups__name="Editors")
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        subject = f"In review: {story.title}"
+        who = actor.get_full_name() or actor.get_username() if actor else "The system"
+        message = f"{who} submitted “{story.title}” for review.\n\n{link}\n"
+    elif name == "request_changes":
+        people = {story.created_by, *story.authors.all()} - {None}
+        recipients = [p.email for p in people if p.email and p.is_active]
+        subject = f"Changes requested: {story.title}"
+        message = f"An editor asked for changes to “{story.title}”:\n\n{comment}\n\n{link}\n"
+    else:
+        return
+    if not recipients:
+        return
+    try:
+        send_mail(subject, message, None, sorted(set(recipients)))
+    except Exception:  # a mail outage must not undo or hide a committed transition
+        logger.exception("Could not send the %s notification for story %s", name, story.pk)
+
+
+# --- Opinions ----------------------------------------------------------------
+
+
+MODERATION_DECISIONS = {
+    OpinionStatus.APPROVED: "Approve",
+    OpinionStatus.REJECTED: "Reject",
+    OpinionStatus.SPAM: "Mark as spam",
+}
+
+
+def moderate(opinion: Opinion, user, decision: str) -> Opinion:
+    """Approve, reject or mark an opinion as spam, recording who and when."""
+    if decision not in MODERATION_DECISIONS:
+        raise TransitionError(f"Unknown moderation decision {decision!r}.", code="bad_decision")
+    if user is not None and not user.has_perm("stories.moderate_opinion"):
+        raise PermissionDenied("You may not moderate opinions.")
+    with transaction.atomic():
+        locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
+        was_public = locked.status == OpinionStatus.APPROVED
+        locked.status = decision
+        locked.moderated_by = user
+        locked.moderated_at = timezone.now()
+        locked.save(update_fields=["status", "moderated_by", "moderated_at"])
+        if was_public or decision == OpinionStatus.APPROVED:
+            transaction.on_commit(cache.purge_public_pages)
+    opinion.status, opinion.moderated_by, opinion.moderated_at = locked.status, locked.moderated_by, locked.moderated_at
+    return opinion

@@ -1,0 +1,87 @@
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from stories.models import Highlight, Opinion, OpinionStatus, Section, Status, Story, Tag
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@newsroom.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password(PASSWORD)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class StoryFactory(factory.django.DjangoModelFactory):
+    """A draft with three highlights; `published=True` makes it live an hour ago."""
+
+    class Meta:
+        model = Story
+        skip_postgeneration_save = True
+
+    class Params:
+        published = factory.Trait(
+            status=Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1)),
+        )
+        scheduled = factory.Trait(
+            status=Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1)),
+        )
+        in_review = factory.Trait(status=Status.REVIEW)
+
+    title = factory.Sequence(lambda n: f"Council approves tram line number {n}")
+    slug = factory.Sequence(lambda n: f"council-approves-tram-line-{n}")
+    body = "<p>The city council on Tuesday approved the eastern tram extension.</p><p>A second paragraph.</p>"
+    status = Status.DRAFT
+    highlights = factory.RelatedFactoryList("tests.factories.HighlightFactory", factory_related_name="story", size=3)
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.authors.set(extracted)
+
+
+class HighlightFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Highlight
+
+    text = factory.Sequence(lambda n: f"Highlight sentence number {n}.")
+    position = factory.Sequence(lambda n: n)
+
+
+class OpinionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opinion
+
+    story = factory.SubFactory(StoryFactory, published=True)
+    author_name = factory.Faker("name")
+    body = "I think this is a sensible decision for the city."
+    status = OpinionStatus.APPROVED
