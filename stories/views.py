@@ -3,6 +3,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from . import opinions
 from .models import Section, Story, Tag
 
 
@@ -31,7 +32,11 @@ def tag(request, slug):
     return render(request, "stories/home.html", {"page": page, "heading": f"Tagged “{tag.name}”"})
 
 
+def story_page_context(request, story, *, opinion_form=None) -> dict:
+    """Everything the story template needs (shared by the public page, previews and the opinion form)."""
+    return {"story": story, **opinions.section_context(request, story, form=opinion_form)}
+
+
 def story_detail(request, slug):
     story = get_object_or_404(Story.objects.published().with_reader_relations(), slug=slug)
-    opinions = story.opinions.approved()
-    return render(request, "stories/story_detail.html", {"story": story, "opinions": opinions})
+    return render(request, "stories/story_detail.html", story_page_context(request, story))

@@ -22,7 +22,10 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DATABASE_URL"}
+    # A clean production environment: nothing from the test run (the browser harness sets
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which production must never have).
+    leaked = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in leaked}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
