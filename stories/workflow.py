@@ -47,17 +47,32 @@ class Transition:
     source: str
     target: str
     needs_comment: bool = False
+    # How the move reads in a sentence: "You may not <action>."
+    action: str = ""
 
 
 TRANSITIONS = {
     t.name: t
     for t in [
-        Transition("submit_for_review", "Submit for review", Status.DRAFT, Status.REVIEW),
-        Transition("request_changes", "Request changes", Status.REVIEW, Status.DRAFT, needs_comment=True),
-        Transition("publish", "Publish", Status.REVIEW, Status.PUBLISHED),
-        Transition("unpublish", "Unpublish", Status.PUBLISHED, Status.DRAFT, needs_comment=True),
+        Transition(
+            "submit_for_review", "Submit for review", Status.DRAFT, Status.REVIEW, action="submit this story for review"
+        ),
+        Transition(
+            "request_changes",
+            "Request changes",
+            Status.REVIEW,
+            Status.DRAFT,
+            needs_comment=True,
+            action="request changes to this story",
+        ),
+        Transition("publish", "Publish", Status.REVIEW, Status.PUBLISHED, action="publish this story"),
+        Transition(
+            "unpublish", "Unpublish", Status.PUBLISHED, Status.DRAFT, needs_comment=True, action="unpublish this story"
+        ),
     ]
 }
+
+_STATE_PHRASES = {Status.DRAFT: "a draft", Status.REVIEW: "in review", Status.PUBLISHED: "published"}
 
 
 # --- Rights ---------------------------------------------------------------
@@ -117,7 +132,7 @@ def publish(story: Story, user, at: datetime | None = None, comment: str = "") -
 
 
 def unpublish(story: Story, user, comment: str) -> Story:
-    """Published (or scheduled) → draft, by an editor, with the reason."""
+    """Published (or scheduled) → draft, by an editor, with the reason. The publication time is cleared."""
     return _transition("unpublish", story, user, comment)
 
 
@@ -125,9 +140,10 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
     spec = TRANSITIONS[name]
     comment = (comment or "").strip()
     if user is not None and not may(user, name, story):
-        raise PermissionDenied(f"You may not {spec.label.lower()} this story.")
+        raise PermissionDenied(f"You may not {spec.action}.")
     if spec.needs_comment and not comment:
-        raise TransitionError(f"{spec.label} needs a comment.", code="comment_required")
+        what = "a reason" if name == "unpublish" else "a comment for the writer"
+        raise TransitionError(f"{spec.label} needs {what}.", code="comment_required")
     if at is not None and timezone.is_naive(at):
         raise TransitionError("The publication time needs a time zone.", code="naive_datetime")
 
@@ -135,11 +151,12 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
         locked = Story.objects.select_for_update().get(pk=story.pk)
         # Rights again on the fresh row: ownership or state may have changed.
         if user is not None and not may(user, name, locked):
-            raise PermissionDenied(f"You may not {spec.label.lower()} this story.")
+            raise PermissionDenied(f"You may not {spec.action}.")
         if locked.status != spec.source:
+            now = "scheduled" if locked.is_scheduled else _STATE_PHRASES[Status(locked.status)]
             raise TransitionError(
-                f"Cannot {spec.label.lower()}: the story is {locked.get_status_display().lower()}, "
-                f"not {Status(spec.source).label.lower()}.",
+                f"Cannot {spec.action}: it is {now}, not {_STATE_PHRASES[Status(spec.source)]}. "
+                "Someone may have moved it meanwhile; reload the page.",
                 code="wrong_state",
             )
         if spec.target in (Status.REVIEW, Status.PUBLISHED):
@@ -149,6 +166,11 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
         fields = ["status", "updated_at"]
         if spec.target == Status.PUBLISHED:
             locked.published_at = at or timezone.now()
+            fields.append("published_at")
+        elif spec.source == Status.PUBLISHED:
+            # A draft has no publication time: unpublishing a scheduled story cancels its schedule,
+            # and publishing it again later sets a fresh time.
+            locked.published_at = None
             fields.append("published_at")
         locked.save(update_fields=fields)
         StoryTransition.objects.create(
@@ -191,7 +213,7 @@ def _notify(name: str, story: Story, actor, comment: str) -> None:
             .distinct()
         )
         subject = f"In review: {story.title}"
-        who = actor.get_full_name() or actor.get_username() if actor else "The system"
+        who = (actor.get_full_name() or actor.get_username()) if actor else "The system"
         message = f"{who} submitted “{story.title}” for review.\n\n{link}\n"
     elif name == "request_changes":
         people = {story.created_by, *story.authors.all()} - {None}

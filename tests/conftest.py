@@ -5,6 +5,11 @@ from tests.factories import UserFactory
 
 
 def _member(group_name, username):
+    if not Group.objects.filter(name=group_name).exists():
+        # A transactional test's flush removes the data migration's roles; later tests need them back.
+        from tests.story_admin_helpers import ensure_roles
+
+        ensure_roles()
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=group_name))
     return user
@@ -39,6 +44,34 @@ def admin_user(db):
 def reader(db):
     """A logged-in person with no staff role."""
     return UserFactory(username="reader")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Most tests create and log in staff; the production hasher's deliberate cost is not what they measure
+    # (tests/test_security_login.py checks the real validators and login behaviour).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _roles(request):
+    """Every database test starts with the role groups of the data migration.
+
+    A transactional test (the browser tests) ends with a flush that empties
+    auth_group too; tests that run after it would otherwise find no roles.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not {"db", "transactional_db", "live_server"} & names:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    if Group.objects.count() < 3:
+        from tests.story_admin_helpers import ensure_roles
+
+        ensure_roles()
 
 
 @pytest.fixture(autouse=True)

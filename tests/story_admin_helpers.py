@@ -1,0 +1,95 @@
+"""Building the story admin's POST data the way the change form sends it."""
+
+from django.urls import reverse
+
+from stories.models import Status
+
+ADMIN_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def login(client, user):
+    client.force_login(user, backend=ADMIN_LOGIN_BACKEND)
+    return client
+
+
+def change_url(story):
+    return reverse("admin:stories_story_change", args=[story.pk])
+
+
+def transition_url(story, name):
+    return reverse("admin:stories_story_transition", args=[story.pk, name])
+
+
+def story_form_data(story=None, highlights=None, base_version=None, corrections=(), **fields):
+    """The fields of the story form; `highlights` replaces the story's (list of texts)."""
+    data = {
+        "title": story.title if story else "Council approves tram line",
+        "slug": story.slug if story else "council-approves-tram-line",
+        "standfirst": story.standfirst if story else "",
+        "body": story.body if story else "<p>The council voted 31 to 12.</p>",
+        "section": story.section_id or "" if story else "",
+        "dateline": story.dateline if story else "",
+        "lead_image_alt": story.lead_image_alt if story else "",
+        "lead_image_caption": story.lead_image_caption if story else "",
+        "authors": [a.pk for a in story.authors.all()] if story else [],
+        "tags": [t.pk for t in story.tags.all()] if story else [],
+        "_save": "Save",
+    }
+    if story is not None:
+        data["base_version"] = story.version if base_version is None else base_version
+    existing = list(story.highlights.all()) if story else []
+    if highlights is None:
+        highlights = [h.text for h in existing]
+    rows = max(len(highlights), len(existing))
+    data.update(
+        {
+            "highlights-TOTAL_FORMS": rows,
+            "highlights-INITIAL_FORMS": len(existing),
+            "highlights-MIN_NUM_FORMS": 0,
+            "highlights-MAX_NUM_FORMS": 5,
+        }
+    )
+    for i in range(rows):
+        if i < len(existing):
+            data[f"highlights-{i}-id"] = existing[i].pk
+            data[f"highlights-{i}-story"] = story.pk
+        if i < len(highlights):
+            data[f"highlights-{i}-text"] = highlights[i]
+            data[f"highlights-{i}-position"] = i + 1
+        else:
+            data[f"highlights-{i}-DELETE"] = "on"
+            data[f"highlights-{i}-text"] = existing[i].text
+            data[f"highlights-{i}-position"] = i + 1
+    if story is not None and story.status == Status.PUBLISHED:
+        current = list(story.corrections.all())
+        data.update(
+            {
+                "corrections-TOTAL_FORMS": len(current) + len(corrections),
+                "corrections-INITIAL_FORMS": len(current),
+                "corrections-MIN_NUM_FORMS": 0,
+                "corrections-MAX_NUM_FORMS": 1000,
+            }
+        )
+        for i, c in enumerate(current):
+            data.update({f"corrections-{i}-id": c.pk, f"corrections-{i}-story": story.pk})
+            data.update({f"corrections-{i}-kind": c.kind, f"corrections-{i}-text": c.text})
+        for j, (kind, text) in enumerate(corrections, start=len(current)):
+            data.update({f"corrections-{j}-kind": kind, f"corrections-{j}-text": text})
+    data.update(fields)
+    return data
+
+
+def ensure_roles():
+    """Recreate the role groups of the data migration.
+
+    A transactional test flushes the database afterwards, and the flush takes the
+    migration's groups with it; tests that run after one need them back.
+    """
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("stories.migrations.0002_roles").ROLES
+    for name, codenames in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="stories", codename__in=codenames))

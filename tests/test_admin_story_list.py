@@ -1,0 +1,121 @@
+"""The admin story list: columns, filters, search, the import link, and a fixed number of queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from stories import admin as story_admin
+from tests.factories import SectionFactory, StoryFactory, UserFactory
+from tests.story_admin_helpers import login
+
+# Every test here uses the database (some only through request.getfixturevalue).
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/admin/stories/story/"
+
+
+def _titles(response):
+    return {story.title for story in response.context["cl"].result_list}
+
+
+def test_the_list_shows_status_times_section_and_byline(client, editor):
+    section = SectionFactory(name="City")
+    author = UserFactory(username="ana", first_name="Ana", last_name="Reyes")
+    StoryFactory(title="Live story", published=True, section=section, authors=[author])
+    StoryFactory(title="Later story", scheduled=True)
+    html = login(client, editor).get(LIST_URL).content.decode()
+    for text in ["Live story", "Published", "Scheduled", "Scheduled for", "City", "Ana Reyes"]:
+        assert text in html
+    assert 'name="form-0-status"' not in html  # never list_editable
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=draft", {"Draft one"}),
+        ("status=review", {"Review one"}),
+        ("status=scheduled", {"Scheduled one"}),
+        ("status=live", {"Live one"}),
+        ("q=review", {"Review one"}),
+    ],
+)
+def test_the_list_filters_and_searches(client, editor, query, expected):
+    StoryFactory(title="Draft one")
+    StoryFactory(title="Review one", in_review=True)
+    StoryFactory(title="Scheduled one", scheduled=True)
+    StoryFactory(title="Live one", published=True)
+    response = login(client, editor).get(f"{LIST_URL}?{query}")
+    assert _titles(response) == expected
+
+
+def test_the_list_filters_by_section_author_and_date(client, editor):
+    city = SectionFactory(name="City")
+    ana = UserFactory(username="ana")
+    StoryFactory(title="City story", section=city, published=True)
+    StoryFactory(title="Ana's story", authors=[ana])
+    old = StoryFactory(title="Old story", published=True)
+    old.published_at = timezone.now() - timedelta(days=60)
+    old.save()
+    login(client, editor)
+    assert _titles(client.get(f"{LIST_URL}?section__id__exact={city.pk}")) == {"City story"}
+    assert _titles(client.get(f"{LIST_URL}?authors__id__exact={ana.pk}")) == {"Ana's story"}
+    since = urlencode({"published_at__gte": (timezone.now() - timedelta(days=7)).isoformat()})
+    assert _titles(client.get(f"{LIST_URL}?{since}")) == {"City story"}
+
+
+def test_a_writer_lists_only_their_own_stories_and_published_ones(client, writer, other_writer):
+    mine = StoryFactory(title="Mine", created_by=writer)
+    byline = StoryFactory(title="On my byline", authors=[writer])
+    StoryFactory(title="Theirs", created_by=other_writer)
+    StoryFactory(title="Theirs in review", created_by=other_writer, in_review=True)
+    StoryFactory(title="Published", published=True)
+    assert mine and byline
+    assert _titles(login(client, writer).get(LIST_URL)) == {"Mine", "On my byline", "Published"}
+
+
+@pytest.mark.parametrize("role", ["editor", "writer"])
+def test_the_list_takes_the_same_number_of_queries_for_5_or_50_stories(
+    request, client, role, django_assert_num_queries
+):
+    user = request.getfixturevalue(role)
+    section = SectionFactory()
+    people = [UserFactory() for _ in range(3)]
+
+    def add(n):
+        for _ in range(n):
+            StoryFactory(created_by=user, section=section, authors=people, published=True, highlights=[])
+
+    login(client, user)
+    add(5)
+    client.get(LIST_URL)  # warm the session and the content types cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(LIST_URL).status_code == 200
+    add(45)
+    with django_assert_num_queries(len(five.captured_queries)):
+        response = client.get(LIST_URL)
+    assert len(response.context["cl"].result_list) == 50
+
+
+def test_the_list_links_to_the_import_page_when_there_is_one(client, editor, monkeypatch):
+    login(client, editor)
+    try:
+        url = reverse("admin-import-stories")
+    except NoReverseMatch:
+        url = None
+    html = client.get(LIST_URL).content.decode()
+    if url:
+        assert f'href="{url}"' in html and "Import stories" in html
+
+    def no_import_page(name, *args, **kwargs):
+        if name == "admin-import-stories":
+            raise NoReverseMatch(name)
+        return reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(story_admin, "reverse", no_import_page)
+    assert "Import stories" not in client.get(LIST_URL).content.decode()
