@@ -1,6 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.generic import TemplateView
+
+from stories import admin_import, feeds, sitemaps
+from stories.cache import cache_public
 
 from . import views
 
@@ -10,6 +15,24 @@ admin.site.index_title = "Newsroom desk"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Before the admin's own URLs, which would read "import" as a story's id.
+    path(f"{settings.ADMIN_PATH}stories/story/import/", admin_import.import_stories_view, name="admin-import-stories"),
     path(settings.ADMIN_PATH, admin.site.urls),
+    # Distribution: feeds, sitemaps and robots.txt.
+    path("feed/", cache_public(feeds.LatestStoriesFeed()), name="feed"),
+    path("feed/atom/", cache_public(feeds.LatestStoriesAtomFeed()), name="feed-atom"),
+    path("section/<slug:slug>/feed/", cache_public(feeds.SectionFeed()), name="section-feed"),
+    path("section/<slug:slug>/feed/atom/", cache_public(feeds.SectionAtomFeed()), name="section-feed-atom"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap-index"),
+    path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path(
+        "robots.txt", TemplateView.as_view(template_name="stories/robots.txt", content_type="text/plain"), name="robots"
+    ),
     path("", include("stories.urls")),
 ]

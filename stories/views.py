@@ -1,42 +1,404 @@
+"""The public reader site: the feed, story pages, sections, tags, authors and search.
+
+Every read goes through `Story.objects.published()`, so drafts, stories in
+review and scheduled stories never reach a reader. Each page runs a fixed,
+small number of queries whatever the number of stories, highlights, authors,
+tags, corrections or opinions (asserted in tests/test_*_queries).
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
+from django.contrib.auth import get_user_model
+from django.db.models import Aggregate, JSONField, Q, Subquery, Value
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
-from . import opinions
-from .models import Section, Story, Tag
+from . import opinions, search
+from .filters import StoryFilter
+from .models import Correction, Section, Story, Tag
+
+# Deep offsets are slow on any database and no reader pages that far back.
+MAX_PAGE = 1000
+RELATED_STORIES = 4
 
 
-def _feed_page(request, queryset):
-    paginator = Paginator(queryset.with_reader_relations(), settings.STORIES_PER_PAGE)
-    try:
-        return paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:  # a page past the end, zero or not a number
-        raise Http404("No such page.") from exc
+# --- Lists ---------------------------------------------------------------------------------
+
+
+class ListPage:
+    """One page of stories, fetched without counting the whole list.
+
+    Asking for one row more than the page holds tells whether a next page
+    exists; a COUNT over a million stories would cost more than the page.
+    """
+
+    def __init__(self, queryset, number, per_page):
+        offset = (number - 1) * per_page
+        rows = list(queryset[offset : offset + per_page + 1])
+        self.object_list = rows[:per_page]
+        self.number = number
+        self.has_next = len(rows) > per_page
+        self.has_previous = number > 1
+        self.next_page_number = number + 1
+        self.previous_page_number = number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page") or "1"
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise Http404("No such page.")
+    return int(raw)
+
+
+def list_page(request, queryset, per_page=None) -> ListPage:
+    """The requested page of `queryset`; a page number that is not a page is a 404, never a 500."""
+    number = _page_number(request)
+    page = ListPage(queryset, number, per_page or settings.STORIES_PER_PAGE)
+    if number > 1 and not page.object_list:
+        raise Http404("No such page.")
+    return page
+
+
+def _newest_first(queryset):
+    # The primary key breaks ties, so pages never repeat or skip a story published in the same second.
+    return queryset.order_by("-published_at", "-pk")
+
+
+def _canonical(request, path, page):
+    url = settings.SITE_URL.rstrip("/") + path
+    return f"{url}?page={page.number}" if page.number > 1 else url
+
+
+def _for_cards(queryset):
+    # What a story card shows; tags are not on cards, so they are not fetched (one query less per page).
+    return _newest_first(queryset).select_related("section").prefetch_related("highlights", "authors")
+
+
+def _story_list(request, template_context, queryset, path):
+    page = list_page(request, _for_cards(queryset))
+    return {"page": page, "canonical_url": _canonical(request, path, page), **template_context}
 
 
 def home(request):
-    page = _feed_page(request, Story.objects.published())
-    return render(request, "stories/home.html", {"page": page})
+    sections = list(Section.objects.all())
+    filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
+    page = list_page(request, _for_cards(filterset.qs))
+    context = {
+        "page": page,
+        "filter": filterset,
+        "filtered": filterset.is_filtering,
+        "nav_sections": sections,
+        "canonical_url": _canonical(request, "/", page),
+    }
+    return render(request, "stories/home.html", context)
 
 
 def section(request, slug):
-    section = get_object_or_404(Section, slug=slug)
-    page = _feed_page(request, Story.objects.published().filter(section=section))
-    return render(request, "stories/home.html", {"page": page, "heading": section.name})
+    sections = list(Section.objects.all())
+    current = next((s for s in sections if s.slug == slug), None)
+    if current is None:
+        raise Http404("No such section.")
+    context = {"section": current, "heading": current.name, "nav_sections": sections, "current_section": current}
+    queryset = Story.objects.published().filter(section=current)
+    return render(
+        request, "stories/story_list.html", _story_list(request, context, queryset, current.get_absolute_url())
+    )
 
 
 def tag(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
-    page = _feed_page(request, Story.objects.published().filter(tags=tag))
-    return render(request, "stories/home.html", {"page": page, "heading": f"Tagged “{tag.name}”"})
+    current = get_object_or_404(Tag, slug=slug)
+    context = {"tag": current, "heading": current.name, "kicker": "Tag", "nav_sections": list(Section.objects.all())}
+    queryset = Story.objects.published().filter(tags=current)
+    return render(
+        request, "stories/story_list.html", _story_list(request, context, queryset, current.get_absolute_url())
+    )
+
+
+def author(request, username):
+    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+    context = {
+        "author": person,
+        "heading": person.get_full_name() or person.username,
+        "kicker": "Stories by",
+        "nav_sections": list(Section.objects.all()),
+    }
+    queryset = Story.objects.published().filter(authors=person)
+    context = _story_list(request, context, queryset, reverse("stories:author", args=[person.username]))
+    # Only people with a published byline have a public page; anyone else stays unknown.
+    if not context["page"].object_list:
+        raise Http404("No such author.")
+    return render(request, "stories/story_list.html", context)
+
+
+def search_page(request):
+    form = search.SearchForm(request.GET)
+    page, results = None, []
+    if form.is_valid() and form.cleaned_data["q"]:
+        query = form.cleaned_data["q"]
+        page = list_page(request, search.search(Story.objects.published(), query))
+        results = search.results(page.object_list, query)
+    context = {"form": form, "page": page, "results": results, "nav_sections": list(Section.objects.all())}
+    return render(request, "stories/search.html", context)
+
+
+# --- The story page ------------------------------------------------------------------------
+
+
+class JSONList(Aggregate):
+    """Rows folded into one JSON array: a page's short lists arrive inside one query."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def _json_list(queryset, **fields):
+    # Grouping on a constant folds every row into one (a Value never reaches GROUP BY).
+    return Subquery(
+        queryset.order_by()
+        .annotate(_one=Value(1))
+        .values("_one")
+        .annotate(items=JSONList(JSONObject(**fields)))
+        .values("items")
+    )
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """Just enough of another story to link to it."""
+
+    title: str
+    slug: str
+    published_at: datetime | None
+    section: str | None
+
+    def get_absolute_url(self):
+        return reverse("stories:detail", args=[self.slug])
+
+    @classmethod
+    def from_json(cls, data):
+        if not data:
+            return None
+        when = _parse_when(data.get("published_at"))
+        return cls(title=data["title"], slug=data["slug"], published_at=when, section=data.get("section"))
+
+
+@dataclass(frozen=True)
+class CorrectionNote:
+    """A correction or update as the story page shows it."""
+
+    kind: str
+    text: str
+    created_at: datetime
+
+    def get_kind_display(self):
+        return Correction.Kind(self.kind).label
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(kind=data["kind"], text=data["text"], created_at=_parse_when(data["created_at"]))
+
+
+def _parse_when(value):
+    when = parse_datetime(value) if value else None
+    if when is not None and when.tzinfo is None:  # SQLite keeps UTC without an offset
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+LINK_FIELDS = {"title": "title", "slug": "slug", "published_at": "published_at", "section": "section__name"}
+
+
+def _story_surroundings(story) -> dict:
+    """Tags, corrections, previous and next story, related stories and the site's sections, in ONE query.
+
+    The story page has a budget of six queries; these six lists would cost
+    six on their own, so each is folded into a JSON array by the database.
+    """
+    published = Story.objects.published()
+    through = Story.tags.through
+    story_tags = through.objects.filter(story_id=story.pk).values("tag_id")
+    related = Q(pk__in=through.objects.filter(tag_id__in=story_tags).values("story_id"))
+    if story.section_id:
+        related |= Q(section_id=story.section_id)
+    related_ids = _newest_first(published.filter(related).exclude(pk=story.pk)).values("pk")[:RELATED_STORIES]
+    columns = {
+        "tag_list": _json_list(Tag.objects.filter(stories=story.pk), name="name", slug="slug"),
+        "correction_list": _json_list(
+            Correction.objects.filter(story=story.pk), kind="kind", text="text", created_at="created_at"
+        ),
+        "related_list": _json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
+        "section_list": _json_list(Section.objects.all(), name="name", slug="slug", position="position"),
+    }
+    if story.published_at is not None:
+        when = story.published_at
+        # The outer bound (lte/gte) lets the index start at this story instead of at one end of the archive.
+        older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=story.pk))
+        newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=story.pk))
+        link = JSONObject(**LINK_FIELDS)
+        columns["previous_link"] = Subquery(_newest_first(published.filter(older)).values(j=link)[:1])
+        columns["next_link"] = Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1])
+    row = Story.objects.filter(pk=story.pk).values(**columns).first() or {}
+    related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
+    corrections = [CorrectionNote.from_json(item) for item in row.get("correction_list") or []]
+    return {
+        "corrections": sorted(corrections, key=lambda c: c.created_at),
+        "tags": sorted(row.get("tag_list") or [], key=lambda t: t["name"].lower()),
+        "related_stories": sorted(related_links, key=lambda s: s.published_at, reverse=True),
+        "previous_story": StoryLink.from_json(row.get("previous_link")),
+        "next_story": StoryLink.from_json(row.get("next_link")),
+        "nav_sections": sorted(row.get("section_list") or [], key=lambda s: (s["position"], s["name"].lower())),
+    }
+
+
+def _display_name(user):
+    return user.get_full_name() or user.username
+
+
+def _ld_json(data) -> str:
+    """JSON safe inside a <script> element (the escapes of Django's json_script)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))  # noqa: S308
+
+
+def _news_article(story, authors, corrections, tags, canonical_url) -> str:
+    site = settings.SITE_URL.rstrip("/")
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": canonical_url,
+        "url": canonical_url,
+        "headline": story.title,
+        "datePublished": story.published_at.isoformat() if story.published_at else None,
+        "dateModified": max(filter(None, [story.updated_at, story.published_at])).isoformat(),
+        "author": [
+            {
+                "@type": "Person",
+                "name": _display_name(person),
+                "url": site + reverse("stories:author", args=[person.username]),
+            }
+            for person in authors
+        ],
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": site + "/"},
+    }
+    if story.standfirst:
+        data["description"] = story.standfirst
+    if story.section_id:
+        data["articleSection"] = story.section.name
+    if tags:
+        data["keywords"] = [t["name"] for t in tags]
+    if story.dateline:
+        data["locationCreated"] = {"@type": "Place", "name": story.dateline}
+    if story.lead_image:
+        data["image"] = [site + story.lead_image.url]
+    if corrections:
+        data["correction"] = [
+            {"@type": "CorrectionComment", "text": c.text, "datePublished": c.created_at.isoformat()}
+            for c in corrections
+        ]
+    return _ld_json(data)
 
 
 def story_page_context(request, story, *, opinion_form=None) -> dict:
     """Everything the story template needs (shared by the public page, previews and the opinion form)."""
-    return {"story": story, **opinions.section_context(request, story, form=opinion_form)}
+    authors = list(story.authors.all())
+    surroundings = _story_surroundings(story)
+    canonical_url = settings.SITE_URL.rstrip("/") + story.get_absolute_url()
+    return {
+        "story": story,
+        "authors": authors,
+        "highlights": list(story.highlights.all()),
+        "canonical_url": canonical_url,
+        "structured_data": _news_article(
+            story, authors, surroundings["corrections"], surroundings["tags"], canonical_url
+        ),
+        **surroundings,
+        **opinions.section_context(request, story, form=opinion_form),
+    }
 
 
 def story_detail(request, slug):
-    story = get_object_or_404(Story.objects.published().with_reader_relations(), slug=slug)
+    # Tags and corrections come with the page's other short lists (_story_surroundings), not as prefetches.
+    story = get_object_or_404(
+        Story.objects.published().select_related("section").prefetch_related("highlights", "authors"),
+        slug=slug,
+    )
     return render(request, "stories/story_detail.html", story_page_context(request, story))
+
+
+# --- Previews (the editorial workflow's; see StoryAdmin) ---------------------
+
+PREVIEW_SALT = "stories.preview"
+
+
+def preview_link_for(story) -> str:
+    """A signed, expiring address where someone without an account can read `story` as it stands."""
+    from django.core.signing import TimestampSigner
+
+    token = TimestampSigner(salt=PREVIEW_SALT).sign(str(story.pk))
+    return reverse("stories:preview-link", args=[token])
+
+
+def _preview_queryset(queryset):
+    return queryset.select_related("section").prefetch_related("highlights", "authors", "corrections")
+
+
+def _preview_response(request, story):
+    response = render(request, "stories/story_detail.html", {**story_page_context(request, story), "preview": True})
+    # A preview is for one person: never stored by a shared cache, never indexed.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def story_preview(request, pk):
+    """Staff who may see a story read it in the public template, whatever its state."""
+    from django.contrib.auth.views import redirect_to_login
+
+    if not (request.user.is_active and request.user.is_staff):
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    story = get_object_or_404(_preview_queryset(Story.objects.visible_to(request.user)), pk=pk)
+    return _preview_response(request, story)
+
+
+def story_preview_link(request, token):
+    """The signed preview link: an expired or tampered token is a 404, like any story readers may not see."""
+    from django.core.signing import BadSignature, TimestampSigner
+
+    try:
+        pk = TimestampSigner(salt=PREVIEW_SALT).unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
+    except BadSignature as exc:  # SignatureExpired is a BadSignature too
+        raise Http404("No such preview.") from exc
+    story = get_object_or_404(_preview_queryset(Story.objects.all()), pk=int(pk))
+    return _preview_response(request, story)
+
+
+@require_POST
+def post_opinion(request, slug):
+    """A reader sends an opinion from the story page's form; it waits for a moderator (see stories/opinions.py)."""
+    story = get_object_or_404(
+        Story.objects.published().select_related("section").prefetch_related("highlights", "authors", "corrections"),
+        slug=slug,
+    )
+
+    def render_page(form, status):
+        context = story_page_context(request, story, opinion_form=form)
+        return render(request, "stories/story_detail.html", context, status=status)
+
+    return opinions.receive(request, story, render_page)

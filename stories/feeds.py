@@ -1,0 +1,74 @@
+"""RSS and Atom feeds of the latest published stories, for the whole site and per section."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Section, Story
+from .richtext import html_to_paragraphs
+
+FEED_LENGTH = 30
+
+
+class LatestStoriesFeed(Feed):
+    """The latest stories, newest first (RSS 2.0)."""
+
+    description_template = None
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME}: {obj.name}" if obj else f"{settings.SITE_NAME}: latest stories"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url() if obj else "/"
+
+    def description(self, obj=None):
+        return (obj.description or f"The latest {obj.name} stories.") if obj else "The latest published stories."
+
+    subtitle = description  # Atom's name for it
+
+    def items(self, obj=None):
+        stories = Story.objects.published()
+        if obj is not None:
+            stories = stories.filter(section=obj)
+        return stories.order_by("-published_at", "-pk").with_reader_relations()[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        highlights = " ".join(h.text for h in item.highlights.all())
+        if item.standfirst:
+            return item.standfirst
+        return highlights or " ".join(html_to_paragraphs(item.body)[:1])
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return max(item.updated_at, item.published_at)
+
+    def item_author_name(self, item):
+        return ", ".join(a.get_full_name() or a.username for a in item.authors.all()) or None
+
+    def item_categories(self, item):
+        return [item.section.name] if item.section_id else []
+
+    def item_guid(self, item):
+        # The slug may be edited; the primary key never changes.
+        return f"{settings.SITE_URL.rstrip('/')}/stories/{item.pk}"
+
+    item_guid_is_permalink = False
+
+
+class LatestStoriesAtomFeed(LatestStoriesFeed):
+    feed_type = Atom1Feed
+
+
+class SectionFeed(LatestStoriesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = Atom1Feed

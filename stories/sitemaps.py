@@ -1,0 +1,71 @@
+"""Sitemaps for search engines: every published story and section, and a Google News sitemap."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Section, Story
+
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_LIMIT = 1000  # Google News reads at most this many URLs per sitemap
+
+
+class CanonicalSitemap(Sitemap):
+    """URLs on SITE_URL's host, whatever host the request came in on."""
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+    @property
+    def protocol(self):
+        return urlsplit(settings.SITE_URL).scheme or "https"
+
+
+class StorySitemap(CanonicalSitemap):
+    changefreq = "daily"
+    limit = 10000
+
+    def items(self):
+        return Story.objects.published().only("slug", "updated_at", "published_at").order_by("-published_at", "-pk")
+
+    def lastmod(self, item):
+        return max(item.updated_at, item.published_at)
+
+
+class SectionSitemap(CanonicalSitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return Section.objects.all()
+
+
+class HomeSitemap(CanonicalSitemap):
+    changefreq = "always"
+    priority = 1.0
+
+    def items(self):
+        return ["stories:home"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {"home": HomeSitemap, "sections": SectionSitemap, "stories": StorySitemap}
+
+
+def news_sitemap(request):
+    """Google News sitemap: stories published in the last 48 hours."""
+    since = timezone.now() - NEWS_WINDOW
+    stories = (
+        Story.objects.published()
+        .filter(published_at__gte=since)
+        .only("slug", "title", "published_at")
+        .order_by("-published_at", "-pk")[:NEWS_LIMIT]
+    )
+    context = {"stories": stories, "language": settings.LANGUAGE_CODE.split("-")[0]}
+    return render(request, "stories/news_sitemap.xml", context, content_type="application/xml; charset=utf-8")

@@ -1,0 +1,59 @@
+"""RSS and Atom feeds of the latest stories, for the site and per section."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.factories import SectionFactory, StoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_rss_lists_the_latest_stories_with_authors(client):
+    ann = UserFactory(username="ann", first_name="Ann", last_name="Lee")
+    story = StoryFactory(published=True, title="Tram & bus <news>", standfirst="The short version.", authors=[ann])
+    response = client.get("/feed/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    channel = ET.fromstring(response.content).find("channel")  # noqa: S314
+    item = channel.find("item")
+    assert item.findtext("title") == "Tram & bus <news>"
+    assert item.findtext("link").endswith(story.get_absolute_url())
+    assert item.findtext("description") == "The short version."
+    assert "Ann Lee" in ET.tostring(item, encoding="unicode")
+
+
+def test_atom_lists_the_latest_stories(client):
+    StoryFactory(published=True, title="Atom story")
+    response = client.get("/feed/atom/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314
+    assert root.find(f"{ATOM}entry").findtext(f"{ATOM}title") == "Atom story"
+    assert root.find(f"{ATOM}entry").findtext(f"{ATOM}updated")
+
+
+@pytest.mark.parametrize("url", ["/section/city/feed/", "/section/city/feed/atom/"])
+def test_a_section_feed_holds_only_that_section(client, url):
+    city = SectionFactory(name="City", slug="city")
+    StoryFactory(published=True, section=city, title="City story")
+    StoryFactory(published=True, title="Elsewhere story")
+    content = client.get(url).content.decode()
+    assert "City story" in content and "Elsewhere story" not in content
+
+
+def test_an_unknown_section_feed_is_404(client):
+    assert client.get("/section/nowhere/feed/").status_code == 404
+
+
+def test_the_pages_announce_their_feeds(client):
+    html = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/rss+xml"' in html
+    assert '<link rel="alternate" type="application/atom+xml"' in html
+
+
+def test_the_feed_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    for _ in range(5):
+        StoryFactory(published=True, authors=[UserFactory(), UserFactory()])
+    with django_assert_max_num_queries(6):
+        client.get("/feed/")

@@ -1,0 +1,52 @@
+"""Section, tag and author pages list published stories."""
+
+import pytest
+
+from tests.factories import SectionFactory, StoryFactory, TagFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_section_page_lists_its_published_stories(client):
+    city = SectionFactory(name="City", slug="city", description="News from the town hall.")
+    StoryFactory(published=True, section=city, title="City story")
+    StoryFactory(published=True, section=SectionFactory(slug="sport"), title="Sport story")
+    html = client.get("/section/city/").content.decode()
+    assert "<h1>City</h1>" in html and "News from the town hall." in html
+    assert "City story" in html and "Sport story" not in html
+    assert 'aria-current="page">City</a>' in html
+    assert 'href="/section/city/feed/"' in html
+
+
+def test_a_tag_page_lists_its_published_stories(client):
+    transport = TagFactory(name="Transport", slug="transport")
+    StoryFactory(published=True, title="Tagged story").tags.add(transport)
+    StoryFactory(published=True, title="Untagged story")
+    html = client.get("/tag/transport/").content.decode()
+    assert "<h1>Transport</h1>" in html
+    assert "Tagged story" in html and "Untagged story" not in html
+
+
+def test_an_author_page_lists_their_bylines(client):
+    ann = UserFactory(username="ann", first_name="Ann", last_name="Lee")
+    StoryFactory(published=True, title="Ann's story", authors=[ann])
+    StoryFactory(published=True, title="Someone else's story", authors=[UserFactory()])
+    html = client.get("/authors/ann/").content.decode()
+    assert "<h1>Ann Lee</h1>" in html
+    assert "Ann&#x27;s story" in html and "Someone else" not in html
+
+
+def test_the_byline_links_to_the_author_page(client):
+    ann = UserFactory(username="ann", first_name="Ann", last_name="Lee")
+    story = StoryFactory(published=True, authors=[ann])
+    assert '<a rel="author" href="/authors/ann/">Ann Lee</a>' in client.get(story.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("url", ["/section/nowhere/", "/tag/nothing/", "/authors/nobody/"])
+def test_unknown_sections_tags_and_authors_are_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_person_without_a_published_byline_has_no_public_page(client, editor):
+    StoryFactory(title="A draft", authors=[editor])
+    assert client.get(f"/authors/{editor.username}/").status_code == 404

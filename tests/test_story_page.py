@@ -1,0 +1,188 @@
+"""The story page: DESIGN order, byline, dateline, corrections, lead image, related and neighbouring stories."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.utils import timezone
+
+from stories.models import Correction
+from stories.views import story_page_context
+from tests.factories import HighlightFactory, OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _database_features_known():
+    # Django probes the database's JSON support once per connection; that probe is not the page's.
+    from django.db import connection
+
+    assert connection.features.supports_json_field
+
+
+# A 1x1 transparent GIF.
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def _text(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_page_follows_the_design_order(client):
+    story = StoryFactory(published=True, title="Tram line approved", body="<p>The council voted.</p>")
+    html = client.get(story.get_absolute_url()).content.decode()
+    main = html[html.index('<main id="main"') :]
+    date = timezone.localtime(story.published_at).strftime("%b %-d, %Y, %-I:%M %p")
+    order = [
+        f'<time datetime="{story.published_at.isoformat()}">{date}</time>',
+        "<h1",
+        ">Highlights</h2>",
+        '<ul class="highlights">',
+        ">Story</h2>",
+        "The council voted.",
+        ">Opinions",
+        "You've reached the end",
+    ]
+    positions = [main.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert main.count("<h1") == 1
+
+
+def test_the_date_is_shown_in_the_newsroom_time_zone(client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    when = timezone.make_aware(timezone.datetime(2025, 7, 24, 20, 14), timezone.get_fixed_timezone(-240))
+    story = StoryFactory(published=True, published_at=when)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Jul 24, 2025, 8:14 PM" in html
+
+
+def test_byline_names_every_author_with_dateline_and_standfirst(client):
+    authors = [
+        UserFactory(username="ann", first_name="Ann", last_name="Lee"),
+        UserFactory(username="bo", first_name="Bo", last_name="Kim"),
+        UserFactory(username="cy", first_name="", last_name=""),
+    ]
+    story = StoryFactory(published=True, authors=authors, dateline="LYON", standfirst="Two years of debate end.")
+    text = _text(client.get(story.get_absolute_url()).content.decode())
+    assert "By Ann Lee , Bo Kim and cy · LYON" in text
+    assert "Two years of debate end." in text
+
+
+def test_corrections_are_shown_with_their_dates(client):
+    story = StoryFactory(published=True)
+    Correction.objects.create(story=story, text="An earlier version misspelled the mayor's name.")
+    Correction.objects.create(story=story, kind=Correction.Kind.UPDATE, text="The vote count was added.")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Corrections and updates" in html
+    assert "An earlier version misspelled the mayor&#x27;s name." in html
+    assert html.index("misspelled") < html.index("vote count was added")
+    assert "<strong>Update</strong>" in html
+
+
+def test_the_lead_image_has_its_alt_text_and_caption(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    story = StoryFactory(
+        published=True,
+        lead_image=SimpleUploadedFile("tram.gif", GIF, content_type="image/gif"),
+        lead_image_alt="A green tram crossing the river bridge",
+        lead_image_caption="The eastern line. Photo: City archive",
+    )
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert 'alt="A green tram crossing the river bridge"' in html
+    assert "<figcaption>The eastern line. Photo: City archive</figcaption>" in html
+
+
+def test_related_stories_share_the_section_or_a_tag_and_are_published(client):
+    city, sport = SectionFactory(name="City", slug="city"), SectionFactory(name="Sport", slug="sport")
+    transport = TagFactory(name="Transport", slug="transport")
+    story = StoryFactory(published=True, section=city)
+    story.tags.add(transport)
+    StoryFactory(published=True, section=city, title="Same section story")
+    StoryFactory(published=True, section=sport, title="Same tag story").tags.add(transport)
+    StoryFactory(published=True, section=sport, title="Unrelated story")
+    StoryFactory(section=city, title="Draft in the same section")
+    html = client.get(story.get_absolute_url()).content.decode()
+    related = html[html.index('id="related-heading"') :]
+    assert "Same section story" in related and "Same tag story" in related
+    assert "Unrelated story" not in related and "Draft in the same section" not in html
+
+
+def test_previous_and_next_stories_are_the_published_neighbours(client):
+    now = timezone.now()
+    older = StoryFactory(published=True, published_at=now - timedelta(hours=3), title="Older neighbour")
+    StoryFactory(in_review=True, title="In review between")
+    story = StoryFactory(published=True, published_at=now - timedelta(hours=2))
+    newer = StoryFactory(published=True, published_at=now - timedelta(hours=1), title="Newer neighbour")
+    StoryFactory(scheduled=True, title="Scheduled later")
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert f'<a rel="prev" href="{older.get_absolute_url()}">' in html
+    assert f'<a rel="next" href="{newer.get_absolute_url()}">' in html
+    newest = client.get(newer.get_absolute_url()).content.decode()
+    assert 'rel="next"' not in newest.split("story-after")[-1]
+
+
+def test_a_preview_shows_the_banner_and_is_not_indexable():
+    story = StoryFactory(title="Draft about trams")
+    request = RequestFactory().get("/")
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    request.user = AnonymousUser()
+    context = {**story_page_context(request, story), "preview": True}
+    html = render_to_string("stories/story_detail.html", context, request)
+    assert '<div class="preview-banner" role="status">Preview — not published</div>' in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert "application/ld+json" not in html and 'rel="canonical"' not in html
+
+
+def test_the_story_page_html_stays_under_30_kb(client):
+    story = StoryFactory(published=True, body="<p>" + "A long paragraph of reporting. " * 150 + "</p>")
+    story.authors.set([UserFactory() for _ in range(5)])
+    HighlightFactory.create_batch(2, story=story)
+    OpinionFactory.create_batch(10, story=story)
+    for _ in range(5):
+        StoryFactory(published=True, section=story.section)
+    response = client.get(story.get_absolute_url())
+    assert len(response.content) < 30 * 1024
+
+
+def _story_with(count):
+    section = SectionFactory()
+    tags = [TagFactory() for _ in range(count)]
+    story = StoryFactory(published=True, section=section, authors=[UserFactory() for _ in range(count)])
+    HighlightFactory.create_batch(min(count, 5) - 1, story=story)
+    story.tags.set(tags)
+    OpinionFactory.create_batch(count, story=story)
+    for n in range(count):
+        Correction.objects.create(story=story, text=f"Correction {n}")
+        StoryFactory(published=True, section=section).tags.set(tags)
+    return story
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_the_story_page_runs_at_most_six_queries(client, django_assert_max_num_queries, count):
+    story = _story_with(count)
+    with django_assert_max_num_queries(6):
+        response = client.get(story.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_the_story_page_runs_the_same_queries_with_one_or_twenty_of_everything(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for count in (1, 20):
+        story = _story_with(count)
+        cache.clear()  # each measure starts cold, as the budget is for an uncached page
+        with CaptureQueriesContext(connection) as captured:
+            client.get(story.get_absolute_url())
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
