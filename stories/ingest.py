@@ -1,0 +1,344 @@
+"""Storing plain-text story documents: create or update stories, publish them through the workflow.
+
+`stories/importing.py` reads and writes the format and knows nothing of the
+database; this module is the other half, shared by the `import_stories`
+command, the admin's "Import stories" page and the demo newsroom.
+
+A document is identified by its headline and its date: importing the same
+document again updates the story it created (body and highlights replaced,
+opinions not yet present added) instead of duplicating it. The story is found
+through its slug, made from the headline (with -2, -3 … when another story
+holds it), so the lookup is a query on the slug's unique index.
+
+Every document is all or nothing, and one bad document never stops the
+others. For speed, documents are written in groups: a group's lookups and
+inserts are a handful of queries whatever its size, inside one savepoint. If
+anything in the group fails, the savepoint is rolled back and each document
+is written again alone, in its own savepoint, so that only the guilty one fails.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import cache, workflow
+from .importing import DocumentError, StoryDocument, check_publishable, decode, parse
+from .models import Highlight, Opinion, OpinionStatus, Status, Story
+from .richtext import paragraphs_to_html, sanitize_html
+
+# Room for a "-123" suffix within the slug field's 220 characters.
+SLUG_BASE_MAX_LENGTH = 200
+# Slug candidates (base, base-2 … base-10) looked up per document in one go.
+SLUG_CANDIDATES = 10
+
+CREATED = "created"
+UPDATED = "updated"
+FAILED = "failed"
+
+# What a document can fail with; anything else is a bug and propagates.
+IMPORT_ERRORS = (DocumentError, PermissionDenied, ValidationError, DatabaseError)
+
+
+@dataclass
+class ImportResult:
+    """What became of one document: created or updated (story set), or failed (message, line)."""
+
+    name: str
+    action: str
+    story: Story | None = None
+    message: str = ""
+    line: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.action == FAILED
+
+    def error_text(self) -> str:
+        """`name:line: message`, the form compilers use, so editors and terminals can jump to it."""
+        where = f"{self.name}:{self.line}" if self.line else self.name
+        return f"{where}: {self.message}"
+
+
+def failure(name: str, exc: Exception) -> ImportResult:
+    """The failed result for an error raised while reading or writing a document."""
+    if isinstance(exc, DocumentError):
+        return ImportResult(name, FAILED, message=exc.message, line=exc.line)
+    if isinstance(exc, ValidationError):
+        return ImportResult(name, FAILED, message=" ".join(exc.messages))
+    if isinstance(exc, DatabaseError):
+        return ImportResult(name, FAILED, message=f"the database refused it: {exc}".strip())
+    return ImportResult(name, FAILED, message=str(exc) or "permission denied")
+
+
+def read_document(name: str, data: bytes) -> StoryDocument | ImportResult:
+    """The parsed document, or the failed result saying why it cannot be read."""
+    try:
+        return parse(decode(data))
+    except DocumentError as exc:
+        return failure(name, exc)
+
+
+def document_time(document: StoryDocument) -> datetime:
+    """The document's date, read in TIME_ZONE (whatever zone the current request has activated)."""
+    return timezone.make_aware(document.date, timezone.get_default_timezone())
+
+
+def base_slug(headline: str) -> str:
+    return slugify(headline)[:SLUG_BASE_MAX_LENGTH].strip("-") or "story"
+
+
+def _candidates(base: str, start: int = 1) -> list[str]:
+    return [base if n == 1 else f"{base}-{n}" for n in range(start, start + SLUG_CANDIDATES)]
+
+
+def _same_minute(value: datetime | None, when: datetime) -> bool:
+    return value is not None and value.replace(second=0, microsecond=0) == when
+
+
+def is_same_document(story: Story, document: StoryDocument, when: datetime) -> bool:
+    """The story came from this document: same headline, and its date is the document's (to the minute)."""
+    return story.title == document.headline and (
+        _same_minute(story.published_at, when) or _same_minute(story.created_at, when)
+    )
+
+
+@dataclass
+class _Incoming:
+    """One document on its way in."""
+
+    index: int
+    name: str
+    document: StoryDocument
+    when: datetime
+    story: Story | None = None
+    slug: str = ""
+    existed: bool = False
+
+
+# --- Entry points --------------------------------------------------------------------------
+
+
+def import_documents(
+    items: list[tuple[str, StoryDocument]], *, publish: bool = False, user=None, dry_run: bool = False
+) -> list[ImportResult]:
+    """Import (name, document) pairs; one result per pair, in order. Never raises for a bad document.
+
+    `publish` moves each story to published at its document's date through the
+    workflow, acting as `user` (None: the system). `dry_run` checks everything
+    it can, including which stories would be updated, and writes nothing.
+    """
+    if not items:
+        return []
+    try:
+        with transaction.atomic():
+            results, repeated = _import_group(items, publish=publish, user=user, dry_run=dry_run)
+    except IMPORT_ERRORS as exc:
+        if len(items) == 1:
+            return [failure(items[0][0], exc)]
+        # Something in the group failed: write each document alone, so only that one fails.
+        return [
+            result for item in items for result in import_documents([item], publish=publish, user=user, dry_run=dry_run)
+        ]
+    for index in repeated:
+        # The same document twice in one group: the first copy's story exists now.
+        name = items[index][0]
+        if dry_run:
+            results[index] = ImportResult(name, UPDATED)
+        else:
+            results[index] = import_documents([items[index]], publish=publish, user=user)[0]
+    return results
+
+
+def import_files(files: list[tuple[str, bytes]], *, publish: bool = False, user=None, dry_run: bool = False):
+    """Read and import (name, content) pairs as one group; one ImportResult per file, in order."""
+    results = [read_document(name, data) for name, data in files]
+    readable = [index for index, result in enumerate(results) if isinstance(result, StoryDocument)]
+    imported = import_documents(
+        [(files[index][0], results[index]) for index in readable], publish=publish, user=user, dry_run=dry_run
+    )
+    for index, result in zip(readable, imported, strict=True):
+        results[index] = result
+    return results
+
+
+def import_document(document: StoryDocument, *, publish: bool = False, user=None) -> tuple[str, Story]:
+    """Import one document and return (CREATED or UPDATED, story); raise its error if it fails."""
+    with transaction.atomic():
+        [result], _repeated = _import_group([("document", document)], publish=publish, user=user, dry_run=False)
+    if result.failed:
+        raise DocumentError(result.message, result.line or 1)
+    return result.action, result.story
+
+
+# --- The group -----------------------------------------------------------------------------
+
+
+def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult | None], list[int]]:
+    """Write a group of documents inside the caller's transaction; raise if any write fails.
+
+    Documents refused before anything is written (highlights rule, rights) get
+    a failed result and are left out. Returns the results and the indexes of
+    repeated documents, which the caller imports after the group.
+    """
+    results: list[ImportResult | None] = [None] * len(items)
+    incoming, repeated, seen = [], [], set()
+    for index, (name, document) in enumerate(items):
+        when = document_time(document)
+        if (document.headline, when) in seen:
+            repeated.append(index)
+            continue
+        seen.add((document.headline, when))
+        if publish:
+            try:
+                check_publishable(document)
+            except DocumentError as exc:
+                results[index] = failure(name, exc)
+                continue
+        incoming.append(_Incoming(index, name, document, when))
+
+    _find_stories(incoming)
+    ready = []
+    for item in incoming:
+        try:
+            if item.existed:
+                if user is not None and not workflow.can_edit(user, item.story):
+                    raise DocumentError(
+                        f"you may not edit the story it updates ({item.story.slug})", item.document.headline_line
+                    )
+                if item.story.status != Status.DRAFT:
+                    # A story already out of draft keeps obeying the highlights rule.
+                    check_publishable(item.document)
+        except DocumentError as exc:
+            results[item.index] = failure(item.name, exc)
+            continue
+        ready.append(item)
+
+    if not dry_run:
+        _write(ready, user)
+        if publish:
+            for item in ready:
+                if item.story.status == Status.DRAFT:
+                    workflow.submit_for_review(item.story, user)
+                if item.story.status == Status.REVIEW:
+                    workflow.publish(item.story, user, at=item.when)
+    for item in ready:
+        results[item.index] = ImportResult(item.name, UPDATED if item.existed else CREATED, story=item.story)
+    return results, repeated
+
+
+def _find_stories(incoming: list[_Incoming]) -> None:
+    """Set each document's existing story, or the free slug for its new one: one query for the group."""
+    bases = {item.index: base_slug(item.document.headline) for item in incoming}
+    wanted = [slug for item in incoming for slug in _candidates(bases[item.index])]
+    taken = {story.slug: story for story in Story.objects.filter(slug__in=wanted).order_by()} if wanted else {}
+    claimed = set()
+    for item in incoming:
+        start = 1
+        while True:
+            candidates = _candidates(bases[item.index], start)
+            if start > 1:
+                # Rare: all of the first candidates are taken. Look further.
+                taken.update((s.slug, s) for s in Story.objects.filter(slug__in=candidates).order_by())
+            match = next(
+                (
+                    taken[slug]
+                    for slug in candidates
+                    if slug in taken and is_same_document(taken[slug], item.document, item.when)
+                ),
+                None,
+            )
+            if match is not None:
+                item.story, item.existed = match, True
+                break
+            free = [slug for slug in candidates if slug not in taken and slug not in claimed]
+            if free:
+                item.slug = free[0]
+                claimed.add(item.slug)
+                break
+            start += SLUG_CANDIDATES
+
+
+def _body(document: StoryDocument) -> str:
+    # Stories are written with bulk_create/bulk_update, which skip Story.save(): clean here.
+    return sanitize_html(paragraphs_to_html(document.paragraphs))
+
+
+def _write(ready: list[_Incoming], user) -> None:
+    """Insert new stories and update existing ones, with highlights and opinions, in a few queries."""
+    new = [item for item in ready if not item.existed]
+    old = [item for item in ready if item.existed]
+
+    stories = Story.objects.bulk_create(
+        Story(
+            title=item.document.headline,
+            slug=item.slug,
+            body=_body(item.document),
+            # A draft's document date is its creation date: export writes it back,
+            # and a re-import recognises the story by it.
+            created_at=item.when,
+            created_by=user,
+            last_edited_by=user,
+        )
+        for item in new
+    )
+    for item, story in zip(new, stories, strict=True):
+        item.story = story
+    if user is not None and new:
+        Byline = Story.authors.through
+        Byline.objects.bulk_create(Byline(story_id=item.story.pk, user_id=user.pk) for item in new)
+
+    present = defaultdict(set)
+    if old:
+        now = timezone.now()
+        for item in old:
+            item.story.body = _body(item.document)
+            # A new edit version, so an editor with the story open is told it changed underneath.
+            item.story.version += 1
+            item.story.last_edited_by = user
+            item.story.updated_at = now
+        Story.objects.bulk_update([item.story for item in old], ["body", "version", "last_edited_by", "updated_at"])
+        old_ids = [item.story.pk for item in old]
+        Highlight.objects.filter(story_id__in=old_ids).delete()
+        for story_id, name, body in Opinion.objects.filter(story_id__in=old_ids).values_list(
+            "story_id", "author_name", "body"
+        ):
+            present[story_id].add((_normalise(name), _normalise(body)))
+        if any(item.story.status == Status.PUBLISHED for item in old):
+            transaction.on_commit(cache.purge_public_pages)
+
+    Highlight.objects.bulk_create(
+        Highlight(story=item.story, text=text, position=position)
+        for item in ready
+        for position, text in enumerate(item.document.highlights)
+    )
+    now = timezone.now()
+    opinions = []
+    for item in ready:
+        known = present[item.story.pk]
+        for opinion in item.document.opinions:
+            key = (_normalise(opinion.author_name), _normalise(opinion.body))
+            if key in known:
+                continue
+            known.add(key)
+            # Opinions in a document were moderated where they come from: they are created
+            # approved (a first state, not a status change, so no moderator of ours is named),
+            # in the document's order.
+            opinions.append(
+                Opinion(
+                    story=item.story,
+                    author_name=opinion.author_name,
+                    body=opinion.body,
+                    status=OpinionStatus.APPROVED,
+                    created_at=now,
+                )
+            )
+    Opinion.objects.bulk_create(opinions)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())

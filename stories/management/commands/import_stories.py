@@ -1,0 +1,123 @@
+"""Import plain-text story documents (files, or folders searched for *.txt)."""
+
+from itertools import batched
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+
+from stories import workflow
+from stories.ingest import CREATED, FAILED, UPDATED, ImportResult, import_files
+
+# Documents written together in a few queries (see stories/ingest.py); each is still all
+# or nothing. Bigger groups save little more and keep the database locked longer.
+GROUP_SIZE = 100
+
+
+class Command(BaseCommand):
+    help = (
+        "Import plain-text story documents. PATHs are files or folders (searched recursively for *.txt). "
+        "Stories are drafts unless --publish is given. Each document is imported whole or not at all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="A document, or a folder of *.txt documents.")
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish each story at its document's date (1 to 5 highlights required).",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Check the documents; write nothing.")
+        parser.add_argument(
+            "--as-user",
+            metavar="USERNAME",
+            help="Act as this person (byline, audit trail, rights). Default: the system.",
+        )
+
+    # Publishing goes draft → review → published in one go: the workflow's "please review"
+    # email to the editors would announce, once per document, a review nobody needs to do.
+    @override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}})
+    def handle(self, *args, paths, publish, dry_run, as_user, **options):
+        user = self.acting_user(as_user, publish)
+        files, missing = find_documents(paths)
+        results = [ImportResult(str(path), FAILED, message="no such file or folder") for path in missing]
+        for error in results:
+            self.stderr.write(error.error_text())
+
+        progress = len(files) > 1 and self.stderr.isatty() and options["verbosity"] > 0
+        done = 0
+        for batch in batched(files, GROUP_SIZE):
+            contents = []
+            for path in batch:
+                try:
+                    contents.append((str(path), path.read_bytes()))
+                except OSError as exc:
+                    results.append(ImportResult(str(path), FAILED, message=exc.strerror or str(exc)))
+                    self.report(results[-1], progress, options["verbosity"])
+            for result in import_files(contents, publish=publish, user=user, dry_run=dry_run):
+                results.append(result)
+                self.report(result, progress, options["verbosity"])
+            done += len(batch)
+            if progress:
+                self.stderr.write(f"\rImporting {done}/{len(files)}", ending="")
+        self.clear_progress(progress)
+
+        created = sum(r.action == CREATED for r in results)
+        updated = sum(r.action == UPDATED for r in results)
+        failed = sum(r.failed for r in results)
+        if dry_run:
+            summary = f"Dry run, nothing written: would import {created}, update {updated}; failed {failed}"
+        else:
+            summary = f"Imported {created}, updated {updated}, failed {failed}"
+        if not results:
+            summary += " (no .txt documents found)"
+        self.stdout.write(self.style.ERROR(summary) if failed else self.style.SUCCESS(summary))
+        if failed:
+            raise CommandError(f"{failed} document{'s' if failed != 1 else ''} failed to import.")
+
+    def report(self, result, progress, verbosity):
+        if result.failed:
+            self.clear_progress(progress)
+            self.stderr.write(self.style.ERROR(result.error_text()))
+        elif verbosity > 1:
+            self.clear_progress(progress)
+            self.stdout.write(f"{result.name}: {result.action} {result.story.slug if result.story else ''}".rstrip())
+
+    def acting_user(self, username, publish):
+        if username is None:
+            return None
+        try:
+            user = get_user_model().objects.get_by_natural_key(username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No user named {username!r}.") from None
+        if not user.is_active:
+            raise CommandError(f"{username} is not an active user.")
+        if not user.has_perm("stories.add_story"):
+            raise CommandError(f"{username} may not create stories.")
+        if publish and not workflow.is_editor(user):
+            raise CommandError(f"{username} may not publish stories (--publish needs an editor).")
+        return user
+
+    def clear_progress(self, progress):
+        if progress:
+            self.stderr.write("\r\033[K", ending="")
+
+
+def find_documents(paths) -> tuple[list[Path], list[Path]]:
+    """Files named on the command line, and *.txt files under named folders (sorted); plus what does not exist."""
+    files, missing, seen = [], [], set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".txt" and p.is_file())
+        elif path.is_file():
+            found = [path]
+        else:
+            missing.append(path)
+            continue
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
+    return files, missing
