@@ -1,41 +1,369 @@
-"""Versioned cache keys for public pages.
+"""Caching of public pages, with exact invalidation.
 
 Every cached public page is stored under the current *content version*. Any
 change readers could see (publish, unpublish, edit, correction, approved
-opinion) bumps the version, so no stale page is ever served again: exact
-invalidation without tracking which page shows which story.
+opinion) bumps the version after its commit, so no stale page is ever served
+again: exact invalidation without tracking which page shows which story.
 
-A cache outage (Redis down) must never break the site: reads fall back to
-"no cache" and writes are skipped.
+A scheduled story goes live without anyone touching the database, so the
+next go-live time is remembered in the cache (per version) and the version is
+bumped by the first request that finds the time has passed: no cron needed.
+
+Only anonymous GETs are cached. A page is never stored when the response is
+not a 200, sets a cookie, changes the session or asks not to be cached (a
+preview). Per-visitor values in a page (the CSRF token of the opinion form,
+the CSP nonce) are cut out before storing and put back for each reader.
+
+A hot page past its lifetime is recomputed by one worker (a short lock taken
+with `cache.add`) while the others keep serving the stale copy, or wait a
+moment when there is none.
+
+A cache outage (Redis down) must never break the site: pages are then served
+uncached, the cache is left alone for a few seconds instead of timing out on
+every request, and the version is bumped once it answers again, because a
+purge may have been missed meanwhile.
 """
 
+import hashlib
 import logging
+import re
+import time
+from dataclasses import dataclass
+from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.crypto import constant_time_compare
+from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "newsroom:public-version"
+NEXT_GO_LIVE_KEY = "newsroom:next-go-live"
+WENT_LIVE_KEY = "newsroom:went-live:{version}"
+PAGE_KEY = "newsroom:page:{version}:{digest}"
+LOCK_KEY = "newsroom:page-lock:{version}:{digest}"
+
+# Seconds a stored page may be recomputed in the background after its lifetime.
+STALE_SECONDS = 60
+# How long one worker may hold the recompute lock, and how long others wait for it.
+LOCK_SECONDS = 10
+LOCK_WAIT_SECONDS = 1.0
+LOCK_POLL_SECONDS = 0.02
+# Re-read the scheduled go-live time at least this often: a safety net for rows changed outside the workflow.
+NEXT_GO_LIVE_SECONDS = 300
+# After a cache error, leave the cache alone this long (each try could cost a socket timeout).
+OUTAGE_PAUSE_SECONDS = 5.0
+
+CSRF_PLACEHOLDER = b"__newsroom_csrf_token__"
+NONCE_PLACEHOLDER = b"__newsroom_csp_nonce__"
+_TOKEN_CANDIDATE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+_NO_STORE_DIRECTIVES = ("private", "no-store", "no-cache")
+# Cookie of django.contrib.messages' CookieStorage; SessionStorage keeps them under this session key.
+MESSAGES_COOKIE = "messages"
+MESSAGES_SESSION_KEY = "_messages"
+
+_down_until = 0.0
+_purge_owed = False
+
+
+# --- The content version ----------------------------------------------------------------
+
+
+def _new_version() -> int:
+    # Time-based, so a version key that was evicted (or lost with Redis) never comes back
+    # as a number that old pages are still stored under.
+    return int(time.time() * 1000)
+
+
+def _cache_usable() -> bool:
+    return time.monotonic() >= _down_until
+
+
+def _cache_failed(action: str) -> None:
+    global _down_until, _purge_owed
+    _down_until = time.monotonic() + OUTAGE_PAUSE_SECONDS
+    _purge_owed = True
+    logger.warning("Cache unavailable while %s; serving public pages uncached", action)
+
+
+def _bump_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (evicted, fresh cache)
+        cache.set(VERSION_KEY, _new_version(), timeout=None)
 
 
 def public_version() -> int:
+    """The current content version (0 while the cache is unavailable)."""
+    global _purge_owed
+    if not _cache_usable():
+        return 0
     try:
+        if _purge_owed:
+            _bump_version()
+            _purge_owed = False
         version = cache.get(VERSION_KEY)
         if version is None:
-            cache.add(VERSION_KEY, 1, timeout=None)
-            version = cache.get(VERSION_KEY) or 1
+            cache.add(VERSION_KEY, _new_version(), timeout=None)
+            version = cache.get(VERSION_KEY) or 0
         return int(version)
     except Exception:  # the cache is an optimisation; its outage is not an error page
-        logger.warning("Cache unavailable while reading the public version")
+        _cache_failed("reading the public version")
         return 0
 
 
 def purge_public_pages() -> None:
-    """Make every cached public page stale (called after a commit that readers would see)."""
+    """Make every cached public page stale. Call it after a commit that readers would see."""
+    global _purge_owed
     try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.add(VERSION_KEY, 2, timeout=None)
+        _bump_version()
+        _purge_owed = False
     except Exception:
-        logger.warning("Cache unavailable while purging public pages")
+        _cache_failed("purging public pages")
+
+
+def purge_public_pages_on_commit() -> None:
+    """Purge once the current transaction commits (at once outside a transaction).
+
+    For code that changes what readers see without going through the workflow:
+    an admin save of a published story, a correction, a renamed section or tag.
+    """
+    transaction.on_commit(purge_public_pages)
+
+
+def _next_go_live(version: int, remembered) -> float:
+    """The timestamp at which the next scheduled story goes live, 0 when none is scheduled."""
+    if remembered is not None and remembered[0] == version:
+        return remembered[1]
+    from .models import Story
+
+    first = Story.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+    at = first.timestamp() if first else 0
+    # Remembered with the version read *before* the query: a purge that commits meanwhile
+    # moves readers to a new version, so an answer from older data is never trusted.
+    cache.set(NEXT_GO_LIVE_KEY, (version, at), timeout=NEXT_GO_LIVE_SECONDS)
+    return at
+
+
+# --- Who may get a shared page --------------------------------------------------------
+
+
+def _is_anonymous_reader(request) -> bool:
+    if MESSAGES_COOKIE in request.COOKIES:
+        return False
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return True
+    # Only a request that carries a session pays for loading it.
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and session.get(MESSAGES_SESSION_KEY))
+
+
+# --- Stored pages -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Page:
+    content: bytes
+    headers: tuple
+    etag: str
+    last_modified: int
+    fresh_until: float
+    has_csrf_token: bool
+    has_nonce: bool
+
+
+def _digest(request) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
+
+
+def _lookup(digest: str) -> tuple[int | None, _Page | None]:
+    """The version to read and store pages under and the stored page, in two cache round trips.
+
+    The version is None when this request must be served uncached: the cache is down,
+    or a scheduled story has just gone live and the version is being bumped.
+    """
+    version = public_version()
+    if not version:
+        return None, None
+    try:
+        found = cache.get_many([NEXT_GO_LIVE_KEY, PAGE_KEY.format(version=version, digest=digest)])
+        at = _next_go_live(version, found.get(NEXT_GO_LIVE_KEY))
+        if at and at <= timezone.now().timestamp():
+            # A scheduled story just went live: one request bumps the version, and every
+            # request that still sees the old version meanwhile is served fresh from the database.
+            if cache.add(WENT_LIVE_KEY.format(version=version), 1, timeout=LOCK_SECONDS):
+                purge_public_pages()
+            return None, None
+    except Exception:
+        _cache_failed("looking up a page")
+        return None, None
+    return version, found.get(PAGE_KEY.format(version=version, digest=digest))
+
+
+def _cut_out_csrf_tokens(request, content: bytes) -> tuple[bytes, bool]:
+    """Replace every CSRF token of this reader's secret by a placeholder."""
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret or not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return content, False
+    found = False
+
+    def replace(match):
+        nonlocal found
+        if constant_time_compare(_unmask_cipher_token(match.group().decode()), secret):
+            found = True
+            return CSRF_PLACEHOLDER
+        return match.group()
+
+    return _TOKEN_CANDIDATE.sub(replace, content), found
+
+
+def _page_from(request, response) -> _Page | None:
+    """The shareable form of a response, or None when it must not be shared."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    if any(directive in response.get("Cache-Control", "") for directive in _NO_STORE_DIRECTIVES):
+        return None
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return None
+    content, has_csrf_token = _cut_out_csrf_tokens(request, response.content)
+    nonce = getattr(request, "_csp_nonce", None)
+    has_nonce = bool(nonce) and str(nonce).encode() in content
+    if has_nonce:
+        content = content.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
+    now = time.time()
+    etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+    return _Page(
+        content=content,
+        headers=_shared_headers(response, etag, int(now), has_csrf_token),
+        etag=etag,
+        last_modified=int(now),
+        fresh_until=now + settings.CACHE_MIDDLEWARE_SECONDS,
+        has_csrf_token=has_csrf_token,
+        has_nonce=has_nonce,
+    )
+
+
+def _shared_headers(response, etag: str, last_modified: int, has_csrf_token: bool) -> tuple:
+    """Every header a stored page is served with, worked out once when it is stored."""
+    headers = HttpResponse()
+    for name, value in response.items():
+        headers[name] = value
+    headers["ETag"] = etag
+    headers["Last-Modified"] = http_date(last_modified)
+    patch_vary_headers(headers, ["Cookie"])
+    if has_csrf_token:
+        # The page carries this reader's form token: browsers may keep it, shared caches may not.
+        patch_cache_control(headers, private=True, no_cache=True)
+    else:
+        patch_cache_control(
+            headers,
+            public=True,
+            max_age=getattr(settings, "PUBLIC_MAX_AGE", 60),
+            stale_while_revalidate=getattr(settings, "PUBLIC_STALE_WHILE_REVALIDATE", 30),
+            stale_if_error=getattr(settings, "PUBLIC_STALE_IF_ERROR", 600),
+        )
+    return tuple(headers.items())
+
+
+def _with_headers(request, response, page: _Page, status: str):
+    """The response with the page's headers and X-Cache; a 304 when the reader's copy is current."""
+    for name, value in page.headers:
+        response[name] = value
+    response["X-Cache"] = status
+    if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+        return get_conditional_response(request, etag=page.etag, last_modified=page.last_modified, response=response)
+    return response
+
+
+def _serve(request, page: _Page, status: str):
+    response = HttpResponse()
+    answer = _with_headers(request, response, page, status)
+    if answer is not response:  # 304: no body, so no token to fill in
+        return answer
+    from .opinions import refresh_form_tokens
+
+    # The opinion form's time-to-submit token must carry the time of this visit, not of the stored page.
+    content = refresh_form_tokens(page.content)
+    if page.has_csrf_token:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    if page.has_nonce:
+        content = content.replace(NONCE_PLACEHOLDER, str(request._csp_nonce).encode())
+    response.content = content
+    return response
+
+
+def _cache_call(action: str, method, *args, **kwargs):
+    try:
+        return method(*args, **kwargs)
+    except Exception:
+        _cache_failed(action)
+        return None
+
+
+def _wait_for(key: str) -> _Page | None:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(LOCK_POLL_SECONDS)
+        page = _cache_call("waiting for a page", cache.get, key)
+        if page is not None or not _cache_usable():
+            return page
+    return None
+
+
+def cache_public(view):
+    """Serve a public view's anonymous GETs from the cache (see the module docstring)."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if not _is_anonymous_reader(request):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True)
+            return response
+
+        digest = _digest(request)
+        version, page = _lookup(digest)
+        if version is None:
+            return _compute(request, view, args, kwargs, key=None, status="bypass")
+        key = PAGE_KEY.format(version=version, digest=digest)
+        lock = LOCK_KEY.format(version=version, digest=digest)
+        if page is not None and page.fresh_until > time.time():
+            return _serve(request, page, "hit")
+
+        locked = bool(_cache_call("locking a page", cache.add, lock, 1, timeout=LOCK_SECONDS))
+        if not locked:
+            # Another worker is recomputing this page: serve the stale copy, or wait for the new one.
+            page = page or _wait_for(key)
+            if page is not None:
+                return _serve(request, page, "stale")
+        try:
+            return _compute(request, view, args, kwargs, key=key, status="miss")
+        finally:
+            if locked:
+                _cache_call("unlocking a page", cache.delete, lock)
+
+    return cached_view
+
+
+def _compute(request, view, args, kwargs, key: str | None, status: str):
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+        response = response.render()
+    page = _page_from(request, response)
+    if page is None:
+        return response
+    if key is not None and _cache_usable():
+        _cache_call("storing a page", cache.set, key, page, timeout=settings.CACHE_MIDDLEWARE_SECONDS + STALE_SECONDS)
+    return _with_headers(request, response, page, status)

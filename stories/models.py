@@ -152,7 +152,16 @@ class Story(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="story_status_pub_idx"),
-            models.Index(fields=["section", "status", "-published_at"], name="story_section_pub_idx"),
+            # Reader lists walk these newest first, the primary key breaking ties, so a page (and the
+            # story page's previous/next links) reads a few index entries whatever the archive's size.
+            models.Index(fields=["-published_at", "-id"], condition=Q(status="published"), name="story_feed_idx"),
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                condition=Q(status="published"),
+                name="story_section_feed_idx",
+            ),
+            # The admin story list's order (Meta.ordering plus the admin's primary key).
+            models.Index(fields=["-published_at", "-created_at", "-id"], name="story_admin_order_idx"),
             models.Index(fields=["-created_at"], name="story_created_idx"),
         ]
 

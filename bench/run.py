@@ -1,0 +1,382 @@
+#!/usr/bin/env python
+"""Newsroom benchmark: seed N stories, serve them with gunicorn, load them with wrk, print one table.
+
+    .venv/bin/python bench/run.py                      # 100,000 stories on PostgreSQL (newsroom_bench)
+    .venv/bin/python bench/run.py --stories 1000000    # the archive target
+    make bench BENCH_ARGS="--duration 5 --rounds 3"
+
+See bench/README.md for what each column means and how targets are judged.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsroom_bench"
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\nRESULT {"requests": %%d, "duration_us": %%d, "bytes": %%d, "p50_us": %%d, "p99_us": %%d, '
+    .. '"errors": %%d, "bad_status": %%d}\\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stories", type=int, default=100_000, help="stories to seed (default 100,000)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the database holds N stories")
+    parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per target and round")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds over all targets (default 2)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server")
+    parser.add_argument("--port", type=int, default=8141, help="cached server; the uncached one uses port+1")
+    parser.add_argument("--redis-port", type=int, default=8149, help="a private redis-server for the cache")
+    parser.add_argument("--locmem", action="store_true", help="cache in each worker's memory instead of Redis")
+    parser.add_argument("--only", default="", help="comma-separated target names to run")
+    parser.add_argument("--skip-admin", action="store_true", help="do not time the admin lists")
+    parser.add_argument("--skip-plans", action="store_true", help="do not EXPLAIN the pages' queries")
+    return parser.parse_args()
+
+
+# --- Environment -------------------------------------------------------------------------
+
+
+def production_env(args, static_root: str, cache_url: str) -> dict:
+    """What an operator would set in production, minus TLS (the benchmark speaks plain HTTP on loopback)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "off",
+            "SECRET_KEY": "bench-secret-key-only-for-the-local-benchmark-0123456789-abcdefghij",
+            "SECURE_SSL_REDIRECT": "off",
+            "ALLOWED_HOSTS": "127.0.0.1,testserver",
+            "DATABASE_URL": args.database_url,
+            "CACHE_URL": cache_url,
+            "STATIC_ROOT": static_root,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench database on the PostgreSQL server if it does not exist yet."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"The server for {url} exited with code {process.returncode}.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL we built)
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {seconds} s.")
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    if not shutil.which("redis-server"):
+        raise SystemExit("redis-server is not installed; use --locmem.")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
+        if ping.stdout.strip() == "PONG":
+            return process
+        time.sleep(0.1)
+    process.terminate()
+    raise SystemExit(f"redis-server did not start on port {port}.")
+
+
+def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "newsroom.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "256",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+    return process
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --- Load ----------------------------------------------------------------------------------
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback URL we built)
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def run_wrk(base: str, paths: list[str], duration: int, connections: int, workdir: Path) -> dict:
+    script = workdir / "paths.lua"
+    script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths)})
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "-s", str(script)]
+    output = subprocess.run([*command, base], capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+class Target:
+    def __init__(self, name: str, server: str, paths: list[str]):
+        self.name, self.server, self.paths = name, server, paths
+        self.runs: list[dict] = []
+        self.skipped = ""
+
+
+def build_targets(hot_slugs: list[str], section_slug: str, search_word: str) -> list[Target]:
+    stories = [f"/stories/{slug}/" for slug in hot_slugs]
+    return [
+        Target("ceiling", "cached", ["/bench/ceiling/"]),
+        Target("home", "cached", ["/"]),
+        Target("home", "uncached", ["/"]),
+        Target("story", "cached", stories),
+        Target("story", "uncached", stories),
+        Target("section", "uncached", [f"/section/{section_slug}/"]),
+        Target("search", "uncached", [f"/search/?q={search_word}"]),
+        Target("feed", "uncached", ["/feed/"]),
+    ]
+
+
+def print_table(targets: list[Target]) -> None:
+    ceiling = {i: run["rps"] for i, run in enumerate(targets[0].runs)}
+    header = f"{'target':<18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'KB/resp':>8} {'% ceiling':>10}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for target in targets:
+        label = target.name if target.name == "ceiling" else f"{target.name} ({target.server})"
+        if target.skipped:
+            print(f"{label:<18} skipped: {target.skipped}")
+            continue
+        runs = target.runs
+        rps = statistics.mean(r["rps"] for r in runs)
+        p50 = statistics.median(r["p50_us"] for r in runs) / 1000
+        p99 = max(r["p99_us"] for r in runs) / 1000
+        errors = sum(r["errors"] + r["bad_status"] for r in runs)
+        size = sum(r["bytes"] for r in runs) / max(sum(r["requests"] for r in runs), 1) / 1024
+        # Each round against the ceiling of the same round: the machine's noise hits both alike.
+        share = statistics.mean(100 * r["rps"] / ceiling[i] for i, r in enumerate(runs) if ceiling.get(i))
+        print(f"{label:<18} {rps:>8.0f} {p50:>8.1f} {p99:>8.1f} {errors:>7} {size:>8.1f} {share:>9.1f}%")
+    print()
+
+
+# --- Admin -----------------------------------------------------------------------------------
+
+
+def time_admin(runs: int = 5) -> list[tuple[str, float]]:
+    """Median milliseconds of the admin story list and opinion queue, as a superuser, in this process."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench.seed import ADMIN_USERNAME
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=ADMIN_USERNAME))
+    pages = [
+        ("admin story list", reverse("admin:stories_story_changelist")),
+        ("admin opinion queue", reverse("admin:stories_opinion_changelist") + "?status=pending"),
+    ]
+    results = []
+    for label, url in pages:
+        response = client.get(url)
+        if response.status_code != 200:
+            results.append((f"{label} ({url}: status {response.status_code})", float("nan")))
+            continue
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        results.append((f"{label} ({url})", statistics.median(times)))
+    return results
+
+
+# --- Query plans ------------------------------------------------------------------------------
+
+
+def query_plans(stories: int):
+    """Every query of the public pages and admin lists, explained on the seeded archive."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from bench.explain import plan_pages
+    from bench.seed import ADMIN_USERNAME, SEARCH_WORD
+    from stories.models import Section, Story, Tag
+
+    if connection.vendor != "postgresql":
+        return []
+    published = Story.objects.published()
+    newest = published.order_by("-published_at").values_list("slug", flat=True).first()
+    oldest = published.order_by("published_at").values_list("slug", flat=True).first()
+    section = Section.objects.order_by("position").first()
+    tag = Tag.objects.order_by("pk").first()
+    author = get_user_model().objects.filter(username__startswith="bench-author-").order_by("pk").first()
+    deep = min(1000, max(1, stories // 1000))
+    pages = [
+        ("home", "/"),
+        (f"home page {deep}", f"/?page={deep}"),
+        ("story (newest)", f"/stories/{newest}/"),
+        ("story (oldest)", f"/stories/{oldest}/"),
+        ("section", f"/section/{section.slug}/"),
+        ("tag", f"/tag/{tag.slug}/"),
+        ("author", f"/authors/{author.username}/"),
+        ("search", f"/search/?q={SEARCH_WORD}"),
+        ("feed", "/feed/"),
+    ]
+    admin = Client()
+    admin.force_login(get_user_model().objects.get(username=ADMIN_USERNAME))
+    admin_pages = [("admin story list", "/admin/stories/story/"), ("admin opinion queue", "/admin/stories/opinion/")]
+    return plan_pages(pages) + plan_pages(admin_pages, admin)
+
+
+# --- Main -------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    cache_url = "locmemcache://bench" if args.locmem else f"redis://127.0.0.1:{args.redis_port}/0"
+    env = production_env(args, str(workdir / "static"), cache_url)
+    os.environ.update(env)
+    ensure_database(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import seed
+    from bench.explain import print_plans
+    from stories.models import Section, Story
+
+    if args.reseed or seed.seeded_count() != args.stories:
+        print(f"Seeding {args.stories:,} stories into {args.database_url} …", file=sys.stderr)
+        figures = seed.seed(args.stories)
+        print(f"Seeded {args.stories:,} stories in {figures['seconds']:.1f} s.", file=sys.stderr)
+    else:
+        print(f"The bench database already holds {args.stories:,} stories (use --reseed to redo).", file=sys.stderr)
+    if args.seed_only:
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    plans = [] if args.skip_plans else query_plans(args.stories)
+
+    hot_slugs = list(Story.objects.published().order_by("-published_at").values_list("slug", flat=True)[:200])
+    section_slug = Section.objects.order_by("position").values_list("slug", flat=True).first()
+    targets = build_targets(hot_slugs, section_slug, seed.SEARCH_WORD)
+    if args.only:
+        wanted = set(args.only.split(",")) | {"ceiling"}
+        targets = [t for t in targets if t.name in wanted or f"{t.name}-{t.server}" in wanted]
+
+    redis = cached = uncached = None
+    try:
+        redis = None if args.locmem else start_redis(args.redis_port)
+        cached = start_gunicorn(args.port, args.workers, env)
+        uncached = start_gunicorn(args.port + 1, args.workers, {**env, "CACHE_URL": "dummycache://"})
+        bases = {"cached": f"http://127.0.0.1:{args.port}", "uncached": f"http://127.0.0.1:{args.port + 1}"}
+
+        for target in targets:  # prime caches and connections; refuse targets that do not answer 200
+            for path in target.paths:
+                status = status_of(bases[target.server] + path)
+                if status != 200:
+                    target.skipped = f"{path} answers {status}"
+                    break
+        for round_number in range(1, args.rounds + 1):
+            for target in targets:
+                if target.skipped:
+                    continue
+                label = f"{target.name} ({target.server})"
+                print(f"  round {round_number}/{args.rounds}: {label} …", file=sys.stderr, flush=True)
+                target.runs.append(
+                    run_wrk(bases[target.server], target.paths, args.duration, args.connections, workdir)
+                )
+        admin = [] if args.skip_admin else time_admin()
+    finally:
+        stop(cached)
+        stop(uncached)
+        stop(redis)
+
+    print(
+        f"Newsroom at {args.stories:,} stories · {args.connections} connections · {args.workers} sync workers · "
+        f"{args.duration} s × {args.rounds} rounds · cache: {'locmem' if args.locmem else 'Redis'}"
+    )
+    print_table(targets)
+    for label, ms in admin:
+        print(f"{label:<60} {ms:>8.1f} ms (median of 5)")
+    if plans:
+        print()
+        print_plans(plans)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

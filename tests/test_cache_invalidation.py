@@ -1,0 +1,127 @@
+"""Readers get cached pages, and never a page that is out of date once a change is committed."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from stories import workflow
+from stories.cache import purge_public_pages_on_commit
+from stories.models import OpinionStatus, Story
+from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def story():
+    section = SectionFactory(name="City", slug="city")
+    story = StoryFactory(published=True, title="Council approves the eastern tram line", section=section)
+    story.tags.add(TagFactory(name="Transport", slug="transport"))
+    return story
+
+
+def public_pages(story):
+    return ["/", story.get_absolute_url(), "/section/city/", "/tag/transport/"]
+
+
+def test_a_second_anonymous_visit_is_served_from_the_cache_without_queries(client, story, django_assert_num_queries):
+    for url in public_pages(story):
+        assert client.get(url)["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        for url in public_pages(story):
+            response = client.get(url)
+            assert response.status_code == 200
+            assert response["X-Cache"] == "hit"
+
+
+def test_a_reader_never_sees_a_story_after_it_was_unpublished(
+    client, editor, story, django_capture_on_commit_callbacks
+):
+    for url in public_pages(story):
+        assert story.title in client.get(url).text
+    assert client.get("/")["X-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.unpublish(story, editor, "Legal asked us to hold it")
+
+    assert client.get(story.get_absolute_url()).status_code == 404
+    for url in ["/", "/section/city/", "/tag/transport/"]:
+        assert story.title not in client.get(url).text
+
+
+def test_a_published_story_appears_at_once(client, editor, django_capture_on_commit_callbacks):
+    story = StoryFactory(in_review=True, title="Harbour reopens after the storm")
+    assert story.title not in client.get("/").text
+    assert client.get("/")["X-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(story, editor)
+
+    assert story.title in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_a_scheduled_story_appears_once_its_time_passes(
+    client, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    story = StoryFactory(in_review=True, title="Budget vote scheduled for tonight")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(story, editor, at=timezone.now() + timedelta(hours=2))
+    assert story.title not in client.get("/").text
+    assert client.get("/")["X-Cache"] == "hit"
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+    later = timezone.now() + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    assert story.title in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_a_scheduled_story_stays_hidden_until_its_time(client, editor, monkeypatch, django_capture_on_commit_callbacks):
+    story = StoryFactory(in_review=True, title="Embargoed report on river quality")
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(story, editor, at=timezone.now() + timedelta(hours=2))
+
+    almost = timezone.now() + timedelta(hours=1, minutes=59)
+    monkeypatch.setattr(timezone, "now", lambda: almost)
+
+    assert story.title not in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_an_edit_to_a_published_story_reaches_readers(client, story, django_capture_on_commit_callbacks):
+    assert story.title in client.get(story.get_absolute_url()).text
+    Story.objects.filter(pk=story.pk).update(title="Council delays the eastern tram line")
+    # Still the stored copy: the page really comes from the cache ...
+    assert "Council approves" in client.get(story.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        purge_public_pages_on_commit()
+
+    # ... and the purge after the edit's commit replaces it everywhere.
+    assert "Council delays" in client.get(story.get_absolute_url()).text
+    assert "Council delays" in client.get("/").text
+
+
+def test_an_approved_opinion_appears_on_the_story_page(client, moderator, story, django_capture_on_commit_callbacks):
+    opinion = OpinionFactory(story=story, status=OpinionStatus.PENDING, body="The eastern route is the right one.")
+    assert opinion.body not in client.get(story.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.moderate(opinion, moderator, OpinionStatus.APPROVED)
+
+    assert opinion.body in client.get(story.get_absolute_url()).text
+
+
+def test_a_rejected_opinion_disappears_from_the_story_page(
+    client, moderator, story, django_capture_on_commit_callbacks
+):
+    opinion = OpinionFactory(story=story, body="Something the moderator later took down.")
+    assert opinion.body in client.get(story.get_absolute_url()).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.moderate(opinion, moderator, OpinionStatus.REJECTED)
+
+    assert opinion.body not in client.get(story.get_absolute_url()).text

@@ -1,0 +1,93 @@
+"""When the cache (Redis) is down, readers still get every page, uncached, and nothing stale afterwards."""
+
+import shutil
+import subprocess
+import time
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from stories import cache as page_cache
+from stories import workflow
+from stories.models import Story
+from tests.factories import StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+# A private Redis on a spare port: the shared one on 6379 is never touched.
+REDIS_PORT = 8147
+REDIS_SERVER = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+@pytest.fixture(autouse=True)
+def _cache_state(monkeypatch):
+    monkeypatch.setattr(page_cache, "_down_until", 0.0)
+    monkeypatch.setattr(page_cache, "_purge_owed", False)
+
+
+@pytest.fixture
+def private_redis(settings):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    subprocess.run(
+        [*REDIS_SERVER, "--port", str(REDIS_PORT), "--daemonize", "yes"],
+        check=True,
+        capture_output=True,
+    )
+    for _ in range(50):
+        if _redis_cli("ping").stdout.strip() == "PONG":
+            break
+        time.sleep(0.1)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{REDIS_PORT}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+    yield
+    _redis_cli("shutdown", "nosave")
+
+
+def _redis_cli(*args):
+    return subprocess.run(["redis-cli", "-p", str(REDIS_PORT), *args], capture_output=True, text=True)
+
+
+def test_pages_are_served_uncached_while_redis_is_down(
+    client, editor, private_redis, django_capture_on_commit_callbacks
+):
+    story = StoryFactory(published=True, title="Council approves the eastern tram line")
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "hit"  # really cached in Redis
+
+    _redis_cli("shutdown", "nosave")
+
+    for url in ["/", story.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["X-Cache"] == "bypass"
+    # The newsroom keeps working too: a transition commits although its purge cannot reach Redis.
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.unpublish(story, editor, "Legal asked us to hold it")
+    assert client.get(story.get_absolute_url()).status_code == 404
+    assert story.title not in client.get("/").text
+
+
+def test_a_purge_missed_during_an_outage_is_made_up_when_the_cache_returns(client, monkeypatch):
+    story = StoryFactory(published=True, title="Council approves the eastern tram line")
+    assert story.title in client.get("/").text
+
+    def unreachable(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(page_cache.cache, "incr", unreachable)
+        Story.objects.filter(pk=story.pk).update(title="Council delays the eastern tram line")
+        page_cache.purge_public_pages()  # lost: the cache is unreachable
+        assert "Council delays" in client.get("/").text  # meanwhile pages are served uncached
+
+    monkeypatch.setattr(page_cache, "_down_until", 0.0)  # the outage pause is over
+
+    response = client.get("/")
+    assert "Council delays" in response.text
+    assert response["X-Cache"] == "miss"

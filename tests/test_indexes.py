@@ -1,0 +1,81 @@
+"""Reader pages and the moderation queue are served by indexes, never by scanning the stories table.
+
+EXPLAIN plans are PostgreSQL's; on SQLite these tests are skipped. bench/run.py
+checks the same on a seeded archive of 100,000 stories or more.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from stories.models import Opinion, Section, Status, Story
+from stories.views import _newest_first
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are checked on PostgreSQL")
+
+
+@pytest.fixture
+def archive():
+    """A few thousand stories with statistics, so the planner weighs a real choice."""
+    city = Section.objects.create(name="City", slug="city")
+    now = timezone.now()
+    Story.objects.bulk_create(
+        Story(
+            title=f"Story {i}",
+            slug=f"story-{i}",
+            status=Status.PUBLISHED if i % 10 else Status.DRAFT,
+            published_at=now - timedelta(hours=i),
+            section=city if i % 3 == 0 else None,
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE stories_story")
+    return city
+
+
+def plan(queryset, seqscan: bool) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL enable_seqscan = {'on' if seqscan else 'off'}")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("seqscan", [False, True], ids=["seqscan off", "seqscan on"])
+def test_the_home_feed_reads_the_feed_index(archive, seqscan):
+    text = plan(_newest_first(Story.objects.published())[:11], seqscan)
+
+    assert "story_feed_idx" in text
+    assert "Seq Scan on stories_story" not in text
+
+
+def test_a_deep_feed_page_still_walks_the_index(archive):
+    text = plan(_newest_first(Story.objects.published())[2000:2011], seqscan=False)
+
+    assert "story_feed_idx" in text
+    assert "Sort" not in text.replace("Incremental Sort", "")
+
+
+@pytest.mark.parametrize(
+    ("label", "queryset", "index"),
+    [
+        ("section page", lambda city: _newest_first(Story.objects.published().filter(section=city))[:11], "story_"),
+        ("moderation queue", lambda city: Opinion.objects.pending().order_by("created_at", "pk")[:50], "opinion_"),
+        ("next go-live", lambda city: Story.objects.scheduled().order_by("published_at")[:1], "story_"),
+        ("admin story list", lambda city: Story.objects.order_by("-published_at", "-created_at", "-pk")[:50], "story_"),
+    ],
+)
+def test_other_lists_are_served_by_an_index(archive, label, queryset, index):
+    text = plan(queryset(archive), seqscan=False)
+
+    assert f"using {index}" in text
+    assert "Seq Scan" not in text
