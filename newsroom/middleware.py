@@ -1,5 +1,7 @@
 import logging
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -53,3 +55,40 @@ class DatabaseUnavailableMiddleware:
             return True
         text = str(exception).lower()
         return any(hint in text for hint in CONNECTION_HINTS)
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy` (settings.PERMISSIONS_POLICY) on every response.
+
+    Django has no setting for this header. A news site needs no camera,
+    microphone, location or payment; switching them off means an injected
+    script or a hostile embed cannot ask the reader for them either.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        policy = getattr(settings, "PERMISSIONS_POLICY", {})
+        self.header = ", ".join(f"{feature}=({' '.join(allow)})" for feature, allow in policy.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+def login_attempt_username(request, credentials=None) -> str | None:
+    """The username of a sign-in attempt as django-axes records it (AXES_USERNAME_CALLABLE).
+
+    Django's login form does not check the username's length before trying it,
+    and axes stores it in a 255-character column: a 10,000-character username
+    would make PostgreSQL refuse the failure record and the login page answer 500.
+    No real username is longer than the User model allows, nor contains NUL.
+    """
+    source = credentials or getattr(request, "POST", {})
+    username = source.get(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
+    if username is None:
+        return None
+    user_model = get_user_model()
+    limit = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length or 150
+    return str(username).replace("\x00", "")[:limit]

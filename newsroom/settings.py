@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "newsroom.middleware.PermissionsPolicyMiddleware",
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,6 +139,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Usernames as typed can be any length; the record of a failure must still fit its column.
+AXES_USERNAME_CALLABLE = "newsroom.middleware.login_attempt_username"
 
 # Staff sessions end after eight hours of the working day or when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
@@ -214,6 +217,28 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# Cookies never ride along on cross-site requests (the admin needs no cross-site entry).
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Powerful browser features nobody reading the news needs: off for us and for anything embedded.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "usb",
+        "browsing-topics",
+    )
+}
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -233,6 +258,12 @@ OPINION_MAX_LENGTH = env.int("OPINION_MAX_LENGTH", default=2000)
 OPINIONS_PER_PAGE = 50
 # Salt for hashing reader IP addresses; the address itself is never stored.
 IP_HASH_SALT = env("IP_HASH_SALT", default="") or SECRET_KEY
+# Opinion abuse rules: a form sent back sooner than this (seconds) or later than the max age is
+# refused; each client may send OPINION_RATE_LIMIT opinions per OPINION_RATE_WINDOW seconds.
+OPINION_MIN_SECONDS = env.float("OPINION_MIN_SECONDS", default=3.0)
+OPINION_TOKEN_MAX_AGE = env.int("OPINION_TOKEN_MAX_AGE", default=24 * 60 * 60)
+OPINION_RATE_LIMIT = env.int("OPINION_RATE_LIMIT", default=5)
+OPINION_RATE_WINDOW = env.int("OPINION_RATE_WINDOW", default=10 * 60)
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

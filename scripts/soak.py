@@ -1,0 +1,272 @@
+#!/usr/bin/env python
+"""A bounded soak: many readers at once against the site under gunicorn with production settings.
+
+    .venv/bin/python scripts/soak.py                         # 60 s, 32 clients, a fresh SQLite database
+    .venv/bin/python scripts/soak.py --database-url postgres://postgres@127.0.0.1:5432/newsroom_soak
+
+Each client reads pages (front page, story pages, sections, search, the feed)
+and, now and then, becomes a new reader who opens a story, waits as a person
+would, and sends an opinion through the real form (CSRF token, signed
+time-to-submit token, empty honeypot) from an address of its own in
+127.0.0.0/8. Some readers press "Send" twice; some regulars send more than the
+rate limit allows. Traffic goes to 127.0.0.1 only and stops by itself.
+
+At the end it compares what the site acknowledged with what it stored: every
+acknowledged opinion must be stored exactly once, and nothing refused may be
+stored. It exits non-zero on any 5xx, connection error or mismatch, and prints
+the figures (as JSON with --json).
+"""
+
+import argparse
+import json
+import random
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.payloads.forms import find_form  # noqa: E402
+from tests.servers import Browser, Site, ThrowawayRedis, manage, prepare_site, production_env  # noqa: E402
+
+MARKER = "soak-"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
+    parser.add_argument("--clients", type=int, default=32, help="simultaneous clients (default 32)")
+    parser.add_argument("--port", type=int, default=8154)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file in a temp dir")
+    parser.add_argument(
+        "--redis-port",
+        type=int,
+        default=6392,
+        help="start a private redis-server here for the shared cache, as in production (0: per-worker memory)",
+    )
+    parser.add_argument("--opinion-share", type=float, default=0.2, help="share of client turns that post")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    return parser.parse_args(argv)
+
+
+class Tally:
+    """What the clients saw, shared between their threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.statuses = Counter()
+        self.latencies: list[float] = []
+        self.by_path: dict[str, list[float]] = {}
+        self.connection_errors: list[str] = []
+        self.server_errors: list[str] = []
+        self.acknowledged: set[str] = set()
+        self.refused: dict[str, int] = {}
+        self.unknown: set[str] = set()
+        self.double_sends = 0
+
+    def request(self, browser, method, path, **kwargs):
+        started = time.monotonic()
+        try:
+            response = browser.request(method, path, **kwargs)
+        except OSError as exc:
+            with self.lock:
+                self.connection_errors.append(f"{method} {path}: {exc!r}")
+            return None
+        with self.lock:
+            self.latencies.append(time.monotonic() - started)
+            key = f"{method} {re.sub(r'/stories/[^/]+/', '/stories/<slug>/', re.split(r'[?#]', path)[0])}"
+            self.by_path.setdefault(key, []).append(time.monotonic() - started)
+            self.statuses[response.status] += 1
+            if response.status >= 500:
+                self.server_errors.append(f"{method} {path}: {response.status}")
+        return response
+
+
+def reading_paths(front_page: str) -> tuple[list[str], list[str]]:
+    stories = sorted(set(re.findall(r'href="(/stories/[^"/]+/)"', front_page)))
+    sections = sorted(set(re.findall(r'href="(/section/[^"/]+/)"', front_page)))
+    return ["/", "/?page=2", "/feed/", "/search/?q=council", "/healthz", *sections, *stories], stories
+
+
+def client(number, args, deadline, tally, stories, paths, min_seconds):
+    rng = random.Random(args.seed * 1000 + number)  # noqa: S311 - traffic mix, not secrets
+    reader_count = 0
+    regular = Browser(args.port, source=f"127.{number + 1}.255.1")
+    while time.monotonic() < deadline:
+        if rng.random() >= args.opinion_share:
+            tally.request(regular, "GET", rng.choice(paths))
+            continue
+        reader_count += 1
+        # Most posts come from a new reader (address and cookies of its own); some from this client's
+        # regular, and every eighth client is a pushy regular who runs into the rate limit.
+        is_regular = number % 8 == 0 or rng.random() < 0.15
+        reader = (
+            regular
+            if is_regular
+            else Browser(args.port, source=f"127.{number + 1}.{reader_count // 250}.{reader_count % 250 + 2}")
+        )
+        story = rng.choice(stories)
+        page = tally.request(reader, "GET", story)
+        if page is None or page.status != 200:
+            continue
+        form = find_form(page.text, "body")
+        if form is None:
+            continue
+        time.sleep(min_seconds + rng.uniform(0.1, 0.6))  # a person reads before writing
+        if time.monotonic() >= deadline:
+            break
+        text = f"{MARKER}{number}-{reader_count}-{uuid.uuid4().hex[:12]} I read this and have an opinion."
+        data = {**form["fields"], "author_name": f"Soak reader {number}", "body": text}
+        action = form["attrs"].get("action") or story
+        sends = 2 if rng.random() < 0.1 else 1
+        for _ in range(sends):
+            answer = tally.request(reader, "POST", action, form=data)
+            with tally.lock:
+                if sends == 2:
+                    tally.double_sends += 1
+                if answer is None:
+                    tally.unknown.add(text)
+                elif answer.status == 303:
+                    tally.acknowledged.add(text)
+                elif answer.status < 500:
+                    tally.refused[text] = answer.status
+
+
+def stored_opinions(env) -> Counter:
+    out = manage(
+        env,
+        "shell",
+        "-c",
+        "from stories.models import Opinion\n"
+        f"for body in Opinion.objects.filter(body__startswith={MARKER!r}).values_list('body', flat=True):\n"
+        "    print('OPINION:' + body)",
+    )
+    return Counter(line[8:] for line in out.splitlines() if line.startswith("OPINION:"))
+
+
+def run(args) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-soak-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'soak.sqlite3'}"
+    redis = None
+    cache_url = "locmemcache://newsroom"
+    if args.redis_port and shutil.which("redis-server"):
+        # The rate limit and page cache are shared by all workers only through Redis.
+        redis = ThrowawayRedis(args.redis_port)
+        redis.start()
+        cache_url = redis.url
+    env = production_env(database_url, workdir / "static", CACHE_URL=cache_url)
+    try:
+        prepare_site(env)
+    except BaseException:
+        if redis:
+            redis.stop()
+        raise
+    min_seconds = float(env.get("OPINION_MIN_SECONDS", 3.0))
+
+    site = Site(env, args.port, workdir / "gunicorn.log", workers=args.workers, threads=args.threads)
+    site.start()
+    tally = Tally()
+    try:
+        args.port = site.port  # moved if another run held the port
+        front = Browser(args.port).get("/")
+        if front.status != 200:
+            raise SystemExit(f"The front page answered {front.status}; see {workdir / 'gunicorn.log'}")
+        paths, stories = reading_paths(front.text)
+        if not stories:
+            raise SystemExit("No published stories on the front page to read or discuss.")
+        started = time.monotonic()
+        deadline = started + args.duration
+        threads = [
+            threading.Thread(target=client, args=(n, args, deadline, tally, stories, paths, min_seconds))
+            for n in range(args.clients)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=args.duration + 120)
+        elapsed = time.monotonic() - started
+    finally:
+        site.stop()
+        if redis:
+            redis.stop()
+
+    stored = stored_opinions(env)
+    missing = sorted(tally.acknowledged - set(stored))
+    duplicated = sorted(text for text, count in stored.items() if count > 1)
+    stored_but_refused = sorted(set(stored) & set(tally.refused) - tally.acknowledged)
+    unexplained = sorted(set(stored) - tally.acknowledged - tally.unknown)
+    latencies = sorted(tally.latencies)
+    return {
+        "duration_s": round(elapsed, 1),
+        "clients": args.clients,
+        "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
+        "cache": "redis" if redis else "per-worker memory",
+        "requests": sum(tally.statuses.values()),
+        "requests_per_s": round(sum(tally.statuses.values()) / elapsed, 1),
+        "statuses": dict(sorted(tally.statuses.items())),
+        "server_errors_5xx": len(tally.server_errors),
+        "connection_errors": len(tally.connection_errors),
+        "latency_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "latency_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
+        "slowest_median_ms": {
+            k: round(statistics.median(v) * 1000) for k, v in sorted(tally.by_path.items(), key=lambda kv: -max(kv[1]))
+        },
+        "opinions_acknowledged": len(tally.acknowledged),
+        "opinions_stored": sum(stored.values()),
+        "opinions_refused": dict(sorted(Counter(tally.refused.values()).items())),
+        "opinions_unknown_outcome": len(tally.unknown),
+        "double_sends": tally.double_sends,
+        "acknowledged_but_missing": len(missing),
+        "stored_more_than_once": len(duplicated),
+        "stored_but_refused": len(stored_but_refused),
+        "stored_unacknowledged": len(unexplained),
+        "examples": (tally.server_errors + tally.connection_errors + missing + duplicated)[:5],
+        "workdir": str(workdir),
+    }
+
+
+def healthy(figures: dict) -> bool:
+    return (
+        figures["server_errors_5xx"] == 0
+        and figures["connection_errors"] == 0
+        and figures["acknowledged_but_missing"] == 0
+        and figures["stored_more_than_once"] == 0
+        and figures["stored_but_refused"] == 0
+        and figures["stored_unacknowledged"] == 0
+        and figures["opinions_acknowledged"] == figures["opinions_stored"]
+    )
+
+
+def main(argv=None) -> int:
+    # Stopped from outside (SIGTERM, Ctrl-C): unwind, so the finally blocks stop gunicorn and Redis.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args = parse_args(argv)
+    figures = run(args)
+    if healthy(figures):
+        shutil.rmtree(figures.pop("workdir"), ignore_errors=True)
+    else:
+        figures["log"] = str(Path(figures.pop("workdir")) / "gunicorn.log")  # kept for a look
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        width = max(map(len, figures))
+        for key, value in figures.items():
+            print(f"{key:<{width}}  {value}")
+        print("PASS" if healthy(figures) else "FAIL")
+    return 0 if healthy(figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

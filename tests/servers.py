@@ -1,0 +1,316 @@
+"""Real services for the fault, soak and backup tests: a throwaway PostgreSQL cluster, a private
+Redis, and the site itself under gunicorn with production settings, plus a small HTTP client.
+
+Nothing here touches the shared PostgreSQL on 5432 or the shared Redis on 6379: every service
+is started in a temporary directory on its own port and stopped by the code that started it.
+"""
+
+import glob
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+SECRET = "throwaway-secret-for-local-fault-and-soak-runs-0123456789-abcdefghijkl"
+
+
+def postgres_bin() -> Path | None:
+    """The newest installed PostgreSQL's bin directory with initdb and pg_ctl, or None."""
+    found = sorted(
+        (Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p, "pg_ctl").exists()),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    return found[-1] if found else None
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30, up: bool = True) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                if up:
+                    return
+        except OSError:
+            if not up:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not {'open' if up else 'close'} within {timeout}s")
+
+
+PORT_RANGE = range(8151, 8160)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As servers do: connections still in TIME_WAIT from a server we stopped do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def spare_port(preferred: int) -> int:
+    """`preferred` if free, else a free port the system picks (another test run holds ours)."""
+    if port_is_free(preferred):
+        return preferred
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def free_site_port(preferred: int) -> int:
+    """`preferred` if free, else the next free port of our range (several suites may run at once)."""
+    for port in [preferred, *(p for p in PORT_RANGE if p != preferred)]:
+        if port_is_free(port):
+            return port
+    raise RuntimeError(f"No free port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1} for the site")
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own in a temporary directory (run as `postgres` when we are root)."""
+
+    def __init__(self, port: int):
+        self.bin = postgres_bin()
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        # Directly under the system temp dir: the `postgres` user must be able to reach it.
+        self.directory = Path(tempfile.mkdtemp(prefix=f"newsroom-pg{port}-"))
+        self.data = self.directory / "data"
+        self.port = port
+        self.url = f"postgres://postgres@127.0.0.1:{port}/newsroom"
+
+    def _run(self, *args, check=True):
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {result.stdout}{result.stderr}")
+        return result
+
+    def init(self) -> "ThrowawayPostgres":
+        self.port = spare_port(self.port)
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsroom"
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+            self.directory.chmod(0o700)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.start()
+        subprocess.run(
+            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "newsroom"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class ThrowawayRedis:
+    """A redis-server of our own, in memory only."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        server = shutil.which("redis-server")
+        if server is None:
+            raise RuntimeError("redis-server is not installed")
+        self.port = spare_port(self.port)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"redis-server on port {self.port} exited at start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+def production_env(database_url: str, static_root: Path, **extra) -> dict:
+    """What an operator sets in production (DEBUG off, HTTPS assumed behind a proxy), on loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+            "DEBUG": "off",
+            "SECRET_KEY": SECRET,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url,
+            "CACHE_URL": "locmemcache://newsroom",
+            "STATIC_ROOT": str(static_root),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict, *args, timeout=300) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def prepare_site(env: dict) -> None:
+    """Migrate, collect static files and load the demo newsroom (published stories, staff accounts)."""
+    manage(env, "migrate", "--noinput")
+    if not Path(env["STATIC_ROOT"], "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput")
+    manage(env, "seed_demo")
+
+
+class Site:
+    """The site under gunicorn with production settings; `log` collects its output."""
+
+    def __init__(self, env: dict, port: int, log_path: Path, workers: int = 2, threads: int = 4):
+        self.env, self.port, self.log_path = env, port, Path(log_path)
+        self.workers, self.threads = workers, threads
+        self.process = None
+
+    def start(self) -> None:
+        """Start gunicorn; `port` may move to a free one of our range if another run holds it."""
+        self.port = free_site_port(self.port)
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                GUNICORN,
+                "newsroom.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--backlog",
+                "256",
+                # The default control socket is one path per user: two servers would fight over it.
+                "--no-control-socket",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, timeout=60)
+        time.sleep(0.5)
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited at start:\n{self.output()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class Response:
+    def __init__(self, status: int, headers: dict, body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class Browser:
+    """One reader: its own cookies and, optionally, its own loopback address (127.x.y.z).
+
+    Every request says it came through the TLS proxy (X-Forwarded-Proto: https),
+    as production traffic does, so secure cookies and CSRF's origin checks apply.
+    """
+
+    def __init__(self, port: int, source: str = "127.0.0.1", timeout: float = 30, behind_tls_proxy: bool = True):
+        self.port, self.source, self.timeout = port, source, timeout
+        self.scheme = "https" if behind_tls_proxy else "http"
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None) -> Response:
+        path = path.split("#", 1)[0]  # a fragment stays in the browser
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=self.timeout, source_address=(self.source, 0)
+        )
+        sent = {
+            "Host": f"127.0.0.1:{self.port}",
+            "X-Forwarded-Proto": self.scheme,
+            "Connection": "close",
+            "User-Agent": "newsroom-tests",
+        }
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Origin"] = f"{self.scheme}://127.0.0.1:{self.port}"
+            sent["Referer"] = f"{self.scheme}://127.0.0.1:{self.port}{path}"
+        sent.update(headers or {})
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            raw = connection.getresponse()
+            data = raw.read()
+            headers_out = {k.lower(): v for k, v in raw.getheaders()}
+            for value in raw.headers.get_all("Set-Cookie") or []:
+                jar = SimpleCookie()
+                jar.load(value)
+                for name, morsel in jar.items():
+                    self.cookies[name] = morsel.value
+            return Response(raw.status, headers_out, data)
+        finally:
+            connection.close()
+
+    def get(self, path: str, **kwargs) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, form: dict, **kwargs) -> Response:
+        return self.request("POST", path, form=form, **kwargs)

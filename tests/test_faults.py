@@ -1,0 +1,231 @@
+"""The site against real services that fail: PostgreSQL stopped and restarted, Redis stopped and restarted.
+
+Each test starts its own services (a throwaway PostgreSQL cluster on 5441, a
+Redis on 6392) and the site under gunicorn with production settings in a
+subprocess, never the shared ones. The PostgreSQL test runs in the PostgreSQL
+pass of the suite (it needs pg_ctl); it is skipped only where the PostgreSQL
+server binaries are not installed at all.
+"""
+
+import os
+import re
+import shutil
+import time
+
+import pytest
+
+from stories.management.commands.seed_demo import DEMO_PASSWORD
+from tests.payloads.forms import find_form
+from tests.servers import (
+    Browser,
+    Site,
+    ThrowawayPostgres,
+    ThrowawayRedis,
+    postgres_bin,
+    prepare_site,
+    production_env,
+)
+
+PG_PORT = 5441
+REDIS_PORT = 6392
+SITE_PORT = 8151
+OPINION_WAIT = 1.0
+
+SEEN_BEFORE = "/stories/city-council-approves-new-tram-line-after-two-year-debate/"
+FIRST_SEEN_DURING_OUTAGE = "/stories/harbour-bakery-reopens-a-year-after-the-flood/"
+
+on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("static")
+
+
+def _opinion_form(reader: Browser, story_path: str) -> tuple[str, dict]:
+    page = reader.get(story_path)
+    assert page.status == 200, page.status
+    form = find_form(page.text, "body")
+    assert form is not None, "the story page has no opinion form"
+    return form["attrs"].get("action") or story_path, dict(form["fields"])
+
+
+def _send_opinion(reader: Browser, action: str, fields: dict, text: str):
+    return reader.post(action, {**fields, "author_name": "Fault tester", "body": text})
+
+
+def _wait_until(check, timeout=45):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _assert_friendly_503(response, secrets=()):
+    assert response.status == 503, response.status
+    assert response.headers.get("retry-after", "").isdigit()
+    html = response.text
+    assert "Back in a moment" in html
+    for leak in ("Traceback", "psycopg", "OperationalError", "postgres://", *secrets):
+        assert leak not in html, leak
+
+
+@pytest.fixture
+def postgres():
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    cluster = ThrowawayPostgres(PG_PORT)
+    cluster.init()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not on_postgres, reason="runs in the PostgreSQL pass of the suite")
+def test_postgres_outage_gives_friendly_503s_and_the_site_recovers_by_itself(postgres, static_root, tmp_path):
+    env = production_env(postgres.url, static_root, OPINION_MIN_SECONDS=str(OPINION_WAIT), CONN_MAX_AGE="60")
+    prepare_site(env)
+    leaks = (f":{postgres.port}", f"port {postgres.port}")
+    site = Site(env, SITE_PORT, tmp_path / "site.log")
+    site.start()
+    try:
+        reader = Browser(site.port, source="127.0.0.2")
+        assert reader.get("/healthz").status == 200
+        assert reader.get("/").status == 200
+        action, fields = _opinion_form(reader, SEEN_BEFORE)
+        staff = Browser(site.port, source="127.0.0.5")
+        login = find_form(staff.get("/admin/login/").text, "username")["fields"]
+        signed_in = staff.post("/admin/login/", {**login, "username": "editor", "password": DEMO_PASSWORD})
+        assert signed_in.status == 302, signed_in.status
+        assert staff.get("/admin/").status == 200
+        time.sleep(OPINION_WAIT + 0.5)
+        pid = site.process.pid
+
+        postgres.stop()
+
+        health = reader.get("/healthz")
+        assert health.status == 503
+        assert "down" in health.text
+        _assert_friendly_503(reader.get(FIRST_SEEN_DURING_OUTAGE), leaks)
+        _assert_friendly_503(reader.get("/?page=2"), leaks)
+        for path in ("/", SEEN_BEFORE):
+            # A page kept in the cache may still be served; anything else is the friendly 503.
+            response = reader.get(path)
+            assert response.status in (200, 503)
+            if response.status == 503:
+                _assert_friendly_503(response, leaks)
+
+        # Staff get the same page: signing in and a signed-in desk both need the database.
+        _assert_friendly_503(staff.get("/admin/"), leaks)
+        login_page = reader.get("/admin/login/")
+        assert login_page.status in (200, 503)  # the form itself needs no database
+        if login_page.status == 200:
+            login = find_form(login_page.text, "username")["fields"]
+            _assert_friendly_503(reader.post("/admin/login/", {**login, "username": "editor", "password": "x"}), leaks)
+
+        refused = _send_opinion(reader, action, fields, "Sent while the database was down.")
+        _assert_friendly_503(refused, leaks)
+        assert "send it again" in refused.text
+
+        postgres.start()
+
+        assert _wait_until(lambda: reader.get("/healthz").status == 200), "the site did not recover"
+        assert reader.get(FIRST_SEEN_DURING_OUTAGE).status == 200
+        assert site.process.pid == pid and site.process.poll() is None  # recovered without a restart
+        assert staff.get("/admin/").status == 200  # and the editor is still signed in
+
+        action, fields = _opinion_form(reader, SEEN_BEFORE)
+        time.sleep(OPINION_WAIT + 0.5)
+        accepted = _send_opinion(reader, action, fields, "Sent after the database came back.")
+        assert accepted.status == 303, accepted.status
+        stored = _count_opinions(env)
+        assert stored["Sent after the database came back."] == 1
+        assert "Sent while the database was down." not in stored
+    finally:
+        site.stop()
+    log = site.output()
+    assert "Traceback" not in log, log[-3000:]
+
+
+def _count_opinions(env) -> dict:
+    from tests.servers import manage
+
+    out = manage(
+        env,
+        "shell",
+        "-c",
+        "from stories.models import Opinion\n"
+        "for body in Opinion.objects.values_list('body', flat=True): print('OPINION:' + body)",
+    )
+    counts: dict[str, int] = {}
+    for line in out.splitlines():
+        if line.startswith("OPINION:"):
+            counts[line[8:]] = counts.get(line[8:], 0) + 1
+    return counts
+
+
+@pytest.fixture
+def redis():
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = ThrowawayRedis(REDIS_PORT)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_outage_serves_uncached_pages_and_opinions_still_arrive(redis, static_root, tmp_path):
+    database = tmp_path / "site.sqlite3"
+    env = production_env(
+        f"sqlite:///{database}",
+        static_root,
+        CACHE_URL=redis.url,
+        OPINION_MIN_SECONDS=str(OPINION_WAIT),
+        OPINION_RATE_LIMIT="2",
+    )
+    prepare_site(env)
+    site = Site(env, SITE_PORT + 1, tmp_path / "site.log")
+    site.start()
+    try:
+        reader = Browser(site.port, source="127.0.0.3")
+        for path in ("/", SEEN_BEFORE, "/healthz"):
+            assert reader.get(path).status == 200, path
+        # With Redis up, the rate limit holds: the third opinion within the window is refused.
+        answers = []
+        for n in range(3):
+            action, fields = _opinion_form(reader, SEEN_BEFORE)
+            time.sleep(OPINION_WAIT + 0.3)
+            answers.append(_send_opinion(reader, action, fields, f"Opinion {n} with the cache up.").status)
+        assert answers == [303, 303, 429]
+
+        redis.stop()
+
+        for path in ("/", SEEN_BEFORE, FIRST_SEEN_DURING_OUTAGE, "/healthz", "/?page=2"):
+            response = reader.get(path)
+            assert response.status in (200, 404), (path, response.status)
+        # The limit cannot be counted without the cache: opinions are held for moderators, not lost.
+        other = Browser(site.port, source="127.0.0.4")
+        action, fields = _opinion_form(other, SEEN_BEFORE)
+        time.sleep(OPINION_WAIT + 0.3)
+        assert _send_opinion(other, action, fields, "Sent while the cache was down.").status == 303
+
+        redis.start()
+
+        assert _wait_until(lambda: reader.get(FIRST_SEEN_DURING_OUTAGE).status == 200)
+        action, fields = _opinion_form(reader, SEEN_BEFORE)
+        time.sleep(OPINION_WAIT + 0.3)
+        assert _send_opinion(reader, action, fields, "Sent after the cache came back.").status in (303, 429)
+        assert site.process.poll() is None
+    finally:
+        site.stop()
+    stored = _count_opinions(env)
+    assert stored["Sent while the cache was down."] == 1
+    assert stored["Opinion 0 with the cache up."] == stored["Opinion 1 with the cache up."] == 1
+    assert "Opinion 2 with the cache up." not in stored
+    after = stored.get("Sent after the cache came back.", 0)
+    assert after in (0, 1)
+    log = site.output()
+    assert "Traceback" not in log, log[-3000:]
+    assert not re.search(r"\b50[0-9]\b.*GET", log)

@@ -1,0 +1,117 @@
+"""Oversized and malformed requests get a 400, a 404 or a form error, never a 500."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import StoryFactory
+from tests.payloads.forms import find_form
+
+LONG = "x" * 10_000
+
+
+@pytest.fixture
+def client():
+    # A crash must show up as a 500 response here, not as an exception in the test.
+    return Client(raise_request_exception=False)
+
+
+@pytest.fixture
+def story(db):
+    return StoryFactory(published=True)
+
+
+def _post_targets(client, story):
+    """Where people post: the admin login and, once the story page has it, the opinion form."""
+    targets = [reverse("admin:login")]
+    form = find_form(client.get(story.get_absolute_url()).content.decode(), "body")
+    if form is not None:
+        targets.append(form["attrs"].get("action") or story.get_absolute_url())
+    return targets
+
+
+def _urls(story):
+    return ["/", story.get_absolute_url(), "/search/", "/feed/", reverse("admin:login")]
+
+
+QUERY_STRINGS = [
+    f"q={LONG}",
+    f"page={LONG}",
+    "page=999999999999",
+    "page=99999999999999999999999999999999",
+    "page=-1",
+    "page=0",
+    "page=1e9",
+    "page=%00",
+    "q=%ff%fe%fd",
+    "q=%c3%28",
+    "q=%ed%a0%80",
+    "q=%00",
+    "q=tram%00line",
+    "q=%",
+    "q=%%%",
+    "q=%zz",
+    "section=%00&tag=%ff&date_from=2026-13-45&date_to=not-a-date",
+    "date_from=99999-01-01&date_to=0000-00-00",
+    "section=" + "a" * 5000,
+    "q=a&q=b&q=c&page=1&page=2",
+    "&".join(f"f{i}=x" for i in range(2500)),
+    "q[]=x&q[0]=y",
+    "ordering=-password&o=1.2.3",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", QUERY_STRINGS, ids=[q[:30] for q in QUERY_STRINGS])
+def test_malformed_query_strings_never_crash(client, story, query):
+    for url in _urls(story):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code in (200, 301, 302, 400, 404), (url, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/stories/%ff%fe/", "/stories/" + "a" * 5000 + "/", "/%00/", "/section/%c3%28/", "/tag/../../etc/passwd"],
+)
+def test_malformed_paths_are_not_found(client, story, path):
+    assert client.get(path).status_code in (400, 404)
+
+
+@pytest.mark.django_db
+def test_an_unknown_host_is_refused(client):
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+@pytest.mark.django_db
+def test_too_many_form_fields_is_a_400(client, story):
+    fields = {f"f{i}": "x" for i in range(3000)}
+    for url in _post_targets(client, story):
+        assert client.post(url, fields).status_code == 400, url
+
+
+@pytest.mark.django_db
+def test_an_oversized_form_post_is_a_400(client, story):
+    body = {"body": "x" * (6 * 1024 * 1024)}
+    for url in _post_targets(client, story):
+        assert client.post(url, body).status_code == 400, url
+
+
+@pytest.mark.django_db
+def test_a_post_with_broken_encoding_is_refused_cleanly(client, story):
+    for content_type, data in [
+        ("application/x-www-form-urlencoded", b"author_name=%ff%fe&body=%c3%28%00"),
+        ("multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="body"\r\n\r\n\xff\xfe'),
+        ("multipart/form-data", b"no boundary at all"),
+        ("application/json", b"{not json"),
+    ]:
+        for url in _post_targets(client, story):
+            response = client.generic("POST", url, data, content_type=content_type)
+            assert response.status_code < 500, (url, content_type, response.status_code)
+
+
+@pytest.mark.django_db
+def test_a_login_with_hostile_credentials_is_just_a_failed_login(client):
+    for username, password in [(LONG, LONG), ("admin\x00", "x"), ("%ff", "\ud800".encode("utf-8", "surrogatepass"))]:
+        response = client.post(reverse("admin:login"), {"username": username, "password": password})
+        assert response.status_code in (200, 400, 429)
