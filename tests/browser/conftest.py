@@ -43,6 +43,15 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's source, installed from npm by `make test` (tests/browser/package.json)."""
+    axe = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.fail(f"axe-core not installed: run `npm ci --prefix tests/browser` ({axe} is missing)")
+    return axe.read_text()
+
+
 @pytest.fixture
 def screenshot(page, request):
     """Save a full-page screenshot under test-artifacts/screenshots/<test>-<name>.png."""

@@ -1,15 +1,11 @@
 """What the end-to-end journeys share: the newsroom's people, logging in, screenshots and a CSP watch."""
 
-from pathlib import Path
-
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, UserFactory
 from tests.story_admin_helpers import ensure_roles
-
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Reported through a function exposed by the test, so a violation on a page the test has already left still counts.
 REPORT_CSP_VIOLATIONS = """

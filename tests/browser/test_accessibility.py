@@ -1,30 +1,9 @@
 """axe-core finds no serious or critical accessibility problem on the reader pages, light or dark."""
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.journey_helpers import serious_accessibility_violations as _serious_violations
 from tests.browser.reader_content import build
-
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def axe_source():
-    if not AXE.exists():
-        pytest.fail(f"axe-core not installed: run `npm ci --prefix tests/browser` ({AXE} is missing)")
-    return AXE.read_text()
-
-
-def _serious_violations(page, axe_source):
-    # evaluate() runs outside the page's Content-Security-Policy, which rightly refuses injected scripts.
-    page.evaluate(axe_source)
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,6 @@ from stories import admin as story_admin
 from stories import opinions
 from stories.models import Opinion, OpinionStatus, Status, Story
 from tests.browser.journey_helpers import (
-    AXE,
     Camera,
     CspWatch,
     log_in,
@@ -60,13 +59,6 @@ def shot(request):
 @pytest.fixture
 def desk(transactional_db):
     return staff()
-
-
-@pytest.fixture(scope="module")
-def axe_source():
-    if not AXE.exists():
-        pytest.fail(f"axe-core not installed: run `npm ci --prefix tests/browser` ({AXE} is missing)")
-    return AXE.read_text()
 
 
 def _published(title, section=None, **fields):
