@@ -12,7 +12,7 @@ touched:
 
   1. import as drafts        (every document creates a story)
   2. the same import again   (every document updates its story)
-  3. import with --publish   (new documents, through the workflow; skip with --no-publish)
+  3. import with --publish   (new documents, published in bulk by the workflow; skip with --no-publish)
 
 Target: 10,000 documents well under a minute on PostgreSQL.
 """

@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "newsroom.context_processors.site",
+                # After Django's csrf and csp processors: per-visit values survive the public page cache.
+                "newsroom.context_processors.per_visit_values",
             ],
         },
     },
@@ -118,6 +120,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Fail fast when Redis is down: the site then serves uncached pages.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.25, "socket_timeout": 0.25})
 CACHE_MIDDLEWARE_SECONDS = env.int("CACHE_SECONDS", default=300)
+# What public pages tell browsers and a CDN (Cache-Control), in seconds: how long to keep a page,
+# how long to serve it stale while fetching a new one, and how long to serve it when the site fails.
+PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=60)
+PUBLIC_STALE_WHILE_REVALIDATE = env.int("PUBLIC_STALE_WHILE_REVALIDATE", default=30)
+PUBLIC_STALE_IF_ERROR = env.int("PUBLIC_STALE_IF_ERROR", default=600)
 
 # --- Auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

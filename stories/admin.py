@@ -13,14 +13,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -42,6 +43,7 @@ from .models import (
     Story,
     StoryTransition,
     Tag,
+    display_name,
 )
 from .richtext import sanitize_html
 from .widgets import RichTextWidget
@@ -64,6 +66,15 @@ RESTORABLE_FIELDS = [
     "lead_image_caption",
     "opinions_closed",
 ]
+
+# How the desk writes a moment (as the admin templates' date filter does): "Mar 5, 2025, 3:07 PM".
+DATETIME_FORMAT = "M j, Y, g:i A"
+
+
+def format_when(value) -> str:
+    """A date and time in the site's time zone, in the desk's format."""
+    return dateformat.format(timezone.localtime(value), DATETIME_FORMAT)
+
 
 if not reversion.is_registered(Highlight):
     reversion.register(Highlight)
@@ -129,6 +140,9 @@ class StoryAdminForm(forms.ModelForm):
 
 
 class HighlightFormSet(forms.BaseInlineFormSet):
+    # What the upper bound (the inline's max_num, validated: see HighlightInline.get_formset) says.
+    default_error_messages = {"too_many_forms": "A story has at most %(num)d highlights."}
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         # A tabular inline shows column headings, not labels: name each control for screen readers.
@@ -137,16 +151,9 @@ class HighlightFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        if len(kept) > workflow.MAX_HIGHLIGHTS:
-            raise ValidationError(f"A story has at most {workflow.MAX_HIGHLIGHTS} highlights.", code="too_many")
-        story = self.instance
-        if story.pk and story.status != Status.DRAFT and not kept:
-            raise ValidationError(
-                f"A story in review or published needs {workflow.MIN_HIGHLIGHTS} to "
-                f"{workflow.MAX_HIGHLIGHTS} highlights.",
-                code="too_few",
-            )
+        if workflow.needs_highlights(self.instance.status):
+            kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            workflow.check_highlight_count(len(kept))  # a TransitionError is a ValidationError
 
 
 class TransitionForm(forms.Form):
@@ -178,13 +185,17 @@ class HighlightInline(_FollowsStoryRights, admin.TabularInline):
     formset = HighlightFormSet
     fields = ["text", "position"]
     max_num = workflow.MAX_HIGHLIGHTS
-    validate_max = True
     verbose_name_plural = f"Highlights ({workflow.MIN_HIGHLIGHTS}–{workflow.MAX_HIGHLIGHTS} short sentences)"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # InlineModelAdmin passes no validate_max of its own: without it max_num only limits the rows shown,
+        # and a hand-made request could save a sixth highlight.
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
     def get_extra(self, request, obj=None, **kwargs):
-        if obj is None:
-            return 3
-        return 1 if obj.highlights.count() < workflow.MAX_HIGHLIGHTS else 0
+        # One empty row for another highlight; the formset never shows more rows than max_num, so a story
+        # that has five gets none, with no query to count them.
+        return 3 if obj is None else 1
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "text":
@@ -237,7 +248,7 @@ class AuthorFilter(admin.RelatedOnlyFieldListFilter):
     def field_choices(self, field, request, model_admin):
         pks = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
         users = field.related_model._default_manager.filter(pk__in=pks).order_by("first_name", "last_name")
-        return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
+        return [(u.pk, display_name(u)) for u in users]
 
 
 # --- Stories ------------------------------------------------------------------
@@ -286,19 +297,19 @@ class StoryAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_label(self, story):
+        """The story's state as a badge (the list's column and the story page's workflow panel)."""
         key, label = ("scheduled", "Scheduled") if story.is_scheduled else (story.status, story.get_status_display())
         return format_html('<span class="status-badge status-{}">{}</span>', key, label)
 
     @admin.display(description="scheduled / published", ordering="published_at")
     def publication(self, story):
-        if story.published_at is None or story.status != Status.PUBLISHED:
-            return "—"
-        when = timezone.localtime(story.published_at).strftime("%b %-d, %Y, %-I:%M %p")
-        return f"Scheduled for {when}" if story.is_scheduled else when
+        if story.is_scheduled:
+            return f"Scheduled for {format_when(story.published_at)}"
+        return format_when(story.published_at) if story.is_live else "—"
 
     @admin.display(description="byline")
     def byline(self, story):
-        return ", ".join(a.get_full_name() or a.get_username() for a in story.authors.all()) or "—"
+        return ", ".join(display_name(a) for a in story.authors.all()) or "—"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -323,21 +334,17 @@ class StoryAdmin(admin.ModelAdmin):
     def last_edited(self, story):
         if story.pk is None:
             return "—"
-        editor = story.last_edited_by
-        who = (editor.get_full_name() or editor.get_username()) if editor else ""
-        when = timezone.localtime(story.updated_at).strftime("%b %-d, %Y, %-I:%M %p")
-        return f"{when} by {who}" if who else when
+        when = format_when(story.updated_at)
+        return f"{when} by {display_name(story.last_edited_by)}" if story.last_edited_by else when
 
     # --- Rights ---
 
     def get_queryset(self, request):
+        # Which stories a person may open is decided here, once: a story outside Story.objects.visible_to
+        # is one the admin "does not find" (its change page redirects, our own pages are a 404), so the
+        # object permissions need not ask again. The authors prefetch serves Story.is_owned_by.
         qs = super().get_queryset(request).visible_to(request.user)
         return qs.select_related("section", "created_by", "last_edited_by").prefetch_related("authors")
-
-    def has_view_permission(self, request, obj=None):
-        if not super().has_view_permission(request, obj):
-            return False
-        return obj is None or workflow.can_view(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -345,22 +352,23 @@ class StoryAdmin(admin.ModelAdmin):
         return workflow.can_edit(request.user, obj)
 
     def get_inlines(self, request, obj):
+        # Corrections and updates are notes under a published story; other stories have none to add.
         if obj is not None and obj.status == Status.PUBLISHED:
-            return [HighlightInline, CorrectionInline]
-        return [HighlightInline]
+            return self.inlines
+        return [inline for inline in self.inlines if inline is not CorrectionInline]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "authors":
-            # The byline offers the people who write: writers, editors and superusers, by name.
-            people = db_field.related_model._default_manager.filter(is_staff=True, is_active=True)
+            # The byline offers the people who may write stories (active staff, superusers too), by name.
             kwargs["queryset"] = (
-                people.filter(Q(groups__name__in=["Writers", "Editors"]) | Q(is_superuser=True))
-                .distinct()
+                get_user_model()
+                .objects.with_perm("stories.add_story", backend=workflow.PERMISSION_BACKEND)
+                .filter(is_staff=True)
                 .order_by("first_name", "last_name", "username")
             )
             kwargs["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "byline-choices"})
             field = super().formfield_for_manytomany(db_field, request, **kwargs)
-            field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+            field.label_from_instance = display_name
             return field
         if db_field.name == "tags":
             kwargs["widget"] = forms.SelectMultiple(attrs={"size": 8})
@@ -393,9 +401,6 @@ class StoryAdmin(admin.ModelAdmin):
         if updated != 1:
             raise EditConflict
         obj.version = base + 1
-        if obj.status == Status.PUBLISHED:
-            # An edit to a published story is live at once.
-            transaction.on_commit(cache.purge_public_pages)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -408,8 +413,6 @@ class StoryAdmin(admin.ModelAdmin):
         formset.save_m2m()
         if formset.model is Highlight:
             _renumber_highlights(form.instance)
-        if formset.model is Correction and instances:
-            transaction.on_commit(cache.purge_public_pages)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -426,8 +429,19 @@ class StoryAdmin(admin.ModelAdmin):
             comment = "Saved with no changes."
         if story.status == Status.PUBLISHED:
             comment += " Live at once (published story)."
+            # One purge for the whole save: the story's fields, highlights, byline and corrections.
+            cache.purge_public_pages_on_commit()
         reversion.set_comment(comment)
         reversion.add_to_revision(story)
+
+    def delete_model(self, request, obj):
+        # A deleted story must leave the public pages as an unpublished one does.
+        super().delete_model(request, obj)
+        cache.purge_public_pages_on_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        cache.purge_public_pages_on_commit()
 
     # --- Pages ---
 
@@ -459,12 +473,11 @@ class StoryAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        story = self.get_object(request, unquote(object_id))
-        extra = dict(extra_context or {})
-        if story is not None and self.has_view_permission(request, story):
-            extra.update(self._workflow_context(request, story))
-        return super().change_view(request, object_id, form_url, extra)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The story the change view already fetched (and checked): the workflow panel needs no second read.
+        if change and obj is not None:
+            context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
         try:
@@ -487,9 +500,8 @@ class StoryAdmin(admin.ModelAdmin):
         return {
             "workflow_actions": actions,
             "story_transitions": story.transitions.select_related("actor"),
-            "story_is_scheduled": story.is_scheduled,
-            "story_is_live": story.is_live,
-            "story_owner": _name(story.created_by) if story.created_by else "",
+            "story_status": self.status_label(story),
+            "story_owner": display_name(story.created_by) if story.created_by else "",
             "story_last_edited": self.last_edited(story),
             "preview_url": reverse("stories:preview", args=[story.pk]),
             "can_share_preview": workflow.is_editor(user),
@@ -500,6 +512,7 @@ class StoryAdmin(admin.ModelAdmin):
         }
 
     def _story_or_404(self, request, object_id):
+        # get_object reads through get_queryset: a story this person may not see is not found.
         story = self.get_object(request, unquote(object_id))
         if story is None or not self.has_view_permission(request, story):
             raise Http404("No such story.")
@@ -512,46 +525,27 @@ class StoryAdmin(admin.ModelAdmin):
         """Run one workflow transition from a button on the story page."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        if name not in TRANSITION_DONE:
+            raise Http404("No such transition.")
         story = self._story_or_404(request, object_id)
         form = TransitionForm(request.POST)
         form.is_valid()
         comment = form.cleaned_data.get("comment", "")
-        user = request.user
+        at = None
         try:
-            if name == "submit_for_review":
-                workflow.submit_for_review(story, user, comment)
-                done = f"“{story}” was submitted for review. The editors have been told."
-            elif name == "request_changes":
-                workflow.request_changes(story, user, comment)
-                done = f"“{story}” went back to draft; the writer has your comment."
-            elif name == "publish":
-                workflow.publish(story, user, comment=comment)
-                done = f"“{story}” is published and live."
-            elif name == "schedule":
-                at = form.cleaned_data.get("at")
-                if "at" in form.errors or at is None:
-                    raise workflow.TransitionError("Pick a date and time to schedule the story.", code="no_time")
-                if at <= timezone.now():
-                    raise workflow.TransitionError(
-                        "Pick a time in the future, or use “Publish now”.", code="past_schedule"
-                    )
-                workflow.publish(story, user, at=at, comment=comment)
-                when = timezone.localtime(at).strftime("%b %-d, %Y, %-I:%M %p")
-                done = f"“{story}” is scheduled: it goes live on {when} with no further action."
-            elif name == "unpublish":
-                workflow.unpublish(story, user, comment)
-                done = f"“{story}” was unpublished and is a draft again."
+            if name == "schedule":
+                at = _schedule_time(form)
+                workflow.publish(story, request.user, at=at, comment=comment)
             else:
-                raise Http404("No such transition.")
+                # Each transition is the workflow function of the same name.
+                getattr(workflow, name)(story, request.user, comment=comment)
         except PermissionDenied as exc:
             messages.error(request, str(exc) or "You may not do that.")
         except workflow.TransitionError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, done)
-        if self.has_view_permission(request, story):
-            return HttpResponseRedirect(self._change_url(story))
-        return HttpResponseRedirect(reverse("admin:stories_story_changelist"))
+            messages.success(request, TRANSITION_DONE[name].format(story=story, when=format_when(at) if at else ""))
+        return HttpResponseRedirect(self._change_url(story))
 
     def preview_link_view(self, request, object_id):
         """Make a signed, expiring preview link for someone without an account (editors only)."""
@@ -628,7 +622,7 @@ class StoryAdmin(admin.ModelAdmin):
             except workflow.TransitionError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                when = timezone.localtime(version.revision.date_created).strftime("%b %-d, %Y, %-I:%M %p")
+                when = format_when(version.revision.date_created)
                 messages.success(request, f"Restored the version of {when}. The story's status did not change.")
                 return HttpResponseRedirect(self._change_url(story))
             return HttpResponseRedirect(reverse("admin:stories_story_revisions", args=[story.pk]))
@@ -644,8 +638,25 @@ class StoryAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/stories/story/restore.html", context)
 
 
-def _name(user):
-    return user.get_full_name() or user.get_username()
+# The buttons on a story's page and what each says once done: one per transition of stories/workflow.py, and
+# "schedule", which is publish with a time in the future.
+TRANSITION_DONE = {
+    "submit_for_review": "“{story}” was submitted for review. The editors have been told.",
+    "request_changes": "“{story}” went back to draft; the writer has your comment.",
+    "publish": "“{story}” is published and live.",
+    "schedule": "“{story}” is scheduled: it goes live on {when} with no further action.",
+    "unpublish": "“{story}” was unpublished and is a draft again.",
+}
+
+
+def _schedule_time(form):
+    """The future time a "Schedule…" form asks for, or a TransitionError saying what is wrong with it."""
+    at = form.cleaned_data.get("at")
+    if "at" in form.errors or at is None:
+        raise workflow.TransitionError("Pick a date and time to schedule the story.", code="no_time")
+    if at <= timezone.now():
+        raise workflow.TransitionError("Pick a time in the future, or use “Publish now”.", code="past_schedule")
+    return at
 
 
 def _renumber_highlights(story):
@@ -667,12 +678,8 @@ def _restore(story, version, user, base_version):
         locked = Story.objects.select_for_update().get(pk=story.pk)
         if base_version is None or locked.version != base_version:
             raise EditConflict
-        if locked.status != Status.DRAFT and not workflow.MIN_HIGHLIGHTS <= len(highlights) <= workflow.MAX_HIGHLIGHTS:
-            raise workflow.TransitionError(
-                f"That version has {len(highlights)} highlights; a story that has left draft needs "
-                f"{workflow.MIN_HIGHLIGHTS} to {workflow.MAX_HIGHLIGHTS}.",
-                code="highlights",
-            )
+        if workflow.needs_highlights(locked.status):
+            workflow.check_highlight_count(len(highlights))
         values = {name: data[name] for name in RESTORABLE_FIELDS if name in data}
         if "section_id" in values and not Section.objects.filter(pk=values["section_id"]).exists():
             values["section_id"] = None
@@ -690,12 +697,11 @@ def _restore(story, version, user, base_version):
             [Highlight(story=locked, text=text, position=i) for i, text in enumerate(highlights, start=1)]
         )
         locked.refresh_from_db()
-        when = timezone.localtime(version.revision.date_created).strftime("%b %-d, %Y, %-I:%M %p")
         reversion.set_user(user)
-        reversion.set_comment(f"Restored the version of {when}.")
+        reversion.set_comment(f"Restored the version of {format_when(version.revision.date_created)}.")
         reversion.add_to_revision(locked)
         if locked.status == Status.PUBLISHED:
-            transaction.on_commit(cache.purge_public_pages)
+            cache.purge_public_pages_on_commit()
     return locked
 
 
@@ -917,7 +923,7 @@ class OpinionAdmin(admin.ModelAdmin):
         return format_html(
             '<time datetime="{}" title="{}">{}</time>',
             when.isoformat(),
-            when.strftime("%b %-d, %Y, %-I:%M %p"),
+            format_when(when),
             timesince(opinion.created_at, depth=1),
         )
 
@@ -1054,7 +1060,7 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # The closing delay decides whether story pages show the form.
-        transaction.on_commit(cache.purge_public_pages)
+        cache.purge_public_pages_on_commit()
 
 
 @admin.register(BannedWord)

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from . import workflow
-from .ingest import CREATED, FAILED, UPDATED, ImportResult, import_files
+from .ingest import FAILED, ImportResult, import_files, tally
 from .models import Story
 
 # A story document is a few kilobytes; anything this large is the wrong file.
@@ -52,42 +52,34 @@ class ImportForm(forms.Form):
     )
 
 
-def may_import(user) -> bool:
-    """Editors (and superusers): importing creates stories and may overwrite anyone's."""
-    return user.has_perm("stories.add_story") and user.has_perm("stories.edit_any_story")
-
-
 def _import_uploads(uploads, *, publish: bool, user) -> list[ImportResult]:
     """One result per uploaded file, in order; files that are not documents are refused unread."""
-    results, readable, contents = [None] * len(uploads), [], []
-    for index, upload in enumerate(uploads):
+    entries = []
+    for upload in uploads:
         if not upload.name.lower().endswith(".txt"):
-            results[index] = ImportResult(upload.name, FAILED, message="not a .txt document")
+            entries.append(ImportResult(upload.name, FAILED, message="not a .txt document"))
         elif upload.size > MAX_DOCUMENT_BYTES:
-            results[index] = ImportResult(
-                upload.name, FAILED, message=f"larger than {MAX_DOCUMENT_BYTES // 1024} KB; is it a story?"
+            entries.append(
+                ImportResult(
+                    upload.name, FAILED, message=f"larger than {MAX_DOCUMENT_BYTES // 1024} KB; is it a story?"
+                )
             )
         else:
-            readable.append(index)
-            contents.append((upload.name, upload.read()))
-    for index, result in zip(readable, import_files(contents, publish=publish, user=user), strict=True):
-        results[index] = result
-    return results
+            entries.append((upload.name, upload.read()))
+    return import_files(entries, publish=publish, user=user)
 
 
 def _import_stories(request):
-    if not may_import(request.user):
+    # The page offers both modes, drafts and published: it is for those who may use both (editors).
+    if not workflow.may_import(request.user, publish=True):
         raise PermissionDenied
     results = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             publish = form.cleaned_data["mode"] == ImportForm.PUBLISH
-            if publish and not workflow.is_editor(request.user):
-                form.add_error("mode", "You may not publish stories; import them as drafts.")
-            else:
-                results = _import_uploads(form.cleaned_data["files"], publish=publish, user=request.user)
-                form = ImportForm(initial={"mode": form.cleaned_data["mode"]})
+            results = _import_uploads(form.cleaned_data["files"], publish=publish, user=request.user)
+            form = ImportForm(initial={"mode": form.cleaned_data["mode"]})
     else:
         form = ImportForm()
 
@@ -97,13 +89,8 @@ def _import_stories(request):
         "opts": Story._meta,
         "form": form,
         "results": results,
+        "summary": tally(results) if results is not None else None,
     }
-    if results is not None:
-        context["summary"] = {
-            "created": sum(r.action == CREATED for r in results),
-            "updated": sum(r.action == UPDATED for r in results),
-            "failed": sum(r.failed for r in results),
-        }
     return TemplateResponse(request, "admin/stories/import.html", context)
 
 

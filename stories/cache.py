@@ -11,8 +11,10 @@ bumped by the first request that finds the time has passed: no cron needed.
 
 Only anonymous GETs are cached. A page is never stored when the response is
 not a 200, sets a cookie, changes the session or asks not to be cached (a
-preview). Per-visitor values in a page (the CSRF token of the opinion form,
-the CSP nonce) are cut out before storing and put back for each reader.
+preview). Values that must differ on every visit (the CSRF token, the CSP
+nonce, the opinion form's time token) are rendered through `per_visit`, which
+remembers them on the request: the stored copy holds placeholders instead,
+filled with fresh values each time the page is served.
 
 A hot page past its lifetime is recomputed by one worker (a short lock taken
 with `cache.add`) while the others keep serving the stale copy, or wait a
@@ -26,8 +28,8 @@ purge may have been missed meanwhile.
 
 import hashlib
 import logging
-import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -35,10 +37,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.crypto import constant_time_compare
 from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,8 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "newsroom:public-version"
 NEXT_GO_LIVE_KEY = "newsroom:next-go-live"
 WENT_LIVE_KEY = "newsroom:went-live:{version}"
-PAGE_KEY = "newsroom:page:{version}:{digest}"
+# "v2": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
+PAGE_KEY = "newsroom:page:v2:{version}:{digest}"
 LOCK_KEY = "newsroom:page-lock:{version}:{digest}"
 
 # Seconds a stored page may be recomputed in the background after its lifetime.
@@ -60,9 +63,7 @@ NEXT_GO_LIVE_SECONDS = 300
 # After a cache error, leave the cache alone this long (each try could cost a socket timeout).
 OUTAGE_PAUSE_SECONDS = 5.0
 
-CSRF_PLACEHOLDER = b"__newsroom_csrf_token__"
-NONCE_PLACEHOLDER = b"__newsroom_csp_nonce__"
-_TOKEN_CANDIDATE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+PLACEHOLDER = "__newsroom_per_visit_{}__"
 _NO_STORE_DIRECTIVES = ("private", "no-store", "no-cache")
 # Cookie of django.contrib.messages' CookieStorage; SessionStorage keeps them under this session key.
 MESSAGES_COOKIE = "messages"
@@ -167,6 +168,63 @@ def _is_anonymous_reader(request) -> bool:
     return not (session is not None and session.get(MESSAGES_SESSION_KEY))
 
 
+# --- Values of one visit ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Maker:
+    make: Callable[..., str]
+    # The value belongs to one reader (tied to their cookie, or the time of their visit): a page
+    # carrying it may be kept by that reader's browser, never by a shared cache.
+    private: bool
+
+
+_MAKERS: dict[str, _Maker] = {}
+_RECORDED = "_newsroom_per_visit"
+
+
+def per_visit_value(name: str, *, private: bool):
+    """Register `make(request, *args)` as the maker of the per-visit value `name` (a decorator)."""
+
+    def register(make):
+        _MAKERS[name] = _Maker(make, private)
+        return make
+
+    return register
+
+
+def per_visit(request, name: str, *args) -> str:
+    """This visit's value `name`, made now and remembered on the request.
+
+    A page stored by `cache_public` keeps a placeholder where the value was, and
+    every reader served the stored copy gets one made for their own visit.
+    `args` must be picklable (they are stored with the page).
+    """
+    value = str(_MAKERS[name].make(request, *args))
+    if value:
+        recorded = getattr(request, _RECORDED, None)
+        if recorded is None:
+            recorded = {}
+            setattr(request, _RECORDED, recorded)
+        recorded[value] = (name, args)
+    return value
+
+
+per_visit_value("csrf", private=True)(get_token)
+
+
+@per_visit_value("csp-nonce", private=False)
+def _csp_nonce(request) -> str:
+    # The CSP middleware puts this request's nonce in the header once the page has used it.
+    return str(get_nonce(request))
+
+
+def _fill(content: bytes, slots, request) -> bytes:
+    for placeholder, name, args in slots:
+        content = content.replace(placeholder, str(_MAKERS[name].make(request, *args)).encode())
+    return content
+
+
 # --- Stored pages -------------------------------------------------------------------------
 
 
@@ -177,8 +235,8 @@ class _Page:
     etag: str
     last_modified: int
     fresh_until: float
-    has_csrf_token: bool
-    has_nonce: bool
+    # (placeholder, name, args) of each per-visit value cut out of `content`.
+    slots: tuple = ()
 
 
 def _digest(request) -> str:
@@ -210,21 +268,15 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None]:
     return version, found.get(PAGE_KEY.format(version=version, digest=digest))
 
 
-def _cut_out_csrf_tokens(request, content: bytes) -> tuple[bytes, bool]:
-    """Replace every CSRF token of this reader's secret by a placeholder."""
-    secret = request.META.get("CSRF_COOKIE")
-    if not secret or not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        return content, False
-    found = False
-
-    def replace(match):
-        nonlocal found
-        if constant_time_compare(_unmask_cipher_token(match.group().decode()), secret):
-            found = True
-            return CSRF_PLACEHOLDER
-        return match.group()
-
-    return _TOKEN_CANDIDATE.sub(replace, content), found
+def _cut_out_per_visit(request, content: bytes) -> tuple[bytes, tuple]:
+    """The content with each value `per_visit` made for this request replaced by a placeholder."""
+    slots = []
+    for value, (name, args) in getattr(request, _RECORDED, {}).items():
+        if value.encode() in content:
+            placeholder = PLACEHOLDER.format(len(slots)).encode()
+            content = content.replace(value.encode(), placeholder)
+            slots.append((placeholder, name, args))
+    return content, tuple(slots)
 
 
 def _page_from(request, response) -> _Page | None:
@@ -236,25 +288,21 @@ def _page_from(request, response) -> _Page | None:
     session = getattr(request, "session", None)
     if session is not None and session.modified:
         return None
-    content, has_csrf_token = _cut_out_csrf_tokens(request, response.content)
-    nonce = getattr(request, "_csp_nonce", None)
-    has_nonce = bool(nonce) and str(nonce).encode() in content
-    if has_nonce:
-        content = content.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
+    content, slots = _cut_out_per_visit(request, response.content)
+    private = any(_MAKERS[name].private for _, name, _ in slots)
     now = time.time()
     etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
     return _Page(
         content=content,
-        headers=_shared_headers(response, etag, int(now), has_csrf_token),
+        headers=_shared_headers(response, etag, int(now), private),
         etag=etag,
         last_modified=int(now),
         fresh_until=now + settings.CACHE_MIDDLEWARE_SECONDS,
-        has_csrf_token=has_csrf_token,
-        has_nonce=has_nonce,
+        slots=slots,
     )
 
 
-def _shared_headers(response, etag: str, last_modified: int, has_csrf_token: bool) -> tuple:
+def _shared_headers(response, etag: str, last_modified: int, private: bool) -> tuple:
     """Every header a stored page is served with, worked out once when it is stored."""
     headers = HttpResponse()
     for name, value in response.items():
@@ -262,16 +310,16 @@ def _shared_headers(response, etag: str, last_modified: int, has_csrf_token: boo
     headers["ETag"] = etag
     headers["Last-Modified"] = http_date(last_modified)
     patch_vary_headers(headers, ["Cookie"])
-    if has_csrf_token:
-        # The page carries this reader's form token: browsers may keep it, shared caches may not.
+    if private:
+        # The page carries values of this reader's visit (a form token): browsers may keep it, shared caches may not.
         patch_cache_control(headers, private=True, no_cache=True)
     else:
         patch_cache_control(
             headers,
             public=True,
-            max_age=getattr(settings, "PUBLIC_MAX_AGE", 60),
-            stale_while_revalidate=getattr(settings, "PUBLIC_STALE_WHILE_REVALIDATE", 30),
-            stale_if_error=getattr(settings, "PUBLIC_STALE_IF_ERROR", 600),
+            max_age=settings.PUBLIC_MAX_AGE,
+            stale_while_revalidate=settings.PUBLIC_STALE_WHILE_REVALIDATE,
+            stale_if_error=settings.PUBLIC_STALE_IF_ERROR,
         )
     return tuple(headers.items())
 
@@ -289,17 +337,9 @@ def _with_headers(request, response, page: _Page, status: str):
 def _serve(request, page: _Page, status: str):
     response = HttpResponse()
     answer = _with_headers(request, response, page, status)
-    if answer is not response:  # 304: no body, so no token to fill in
+    if answer is not response:  # 304: no body, so nothing to fill in
         return answer
-    from .opinions import refresh_form_tokens
-
-    # The opinion form's time-to-submit token must carry the time of this visit, not of the stored page.
-    content = refresh_form_tokens(page.content)
-    if page.has_csrf_token:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-    if page.has_nonce:
-        content = content.replace(NONCE_PLACEHOLDER, str(request._csp_nonce).encode())
-    response.content = content
+    response.content = _fill(page.content, page.slots, request)
     return response
 
 

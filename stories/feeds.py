@@ -5,7 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Section, Story
+from .models import Section, Story, display_name
 from .richtext import html_to_paragraphs
 
 FEED_LENGTH = 30
@@ -31,16 +31,15 @@ class LatestStoriesFeed(Feed):
         stories = Story.objects.published()
         if obj is not None:
             stories = stories.filter(section=obj)
-        return stories.order_by("-published_at", "-pk").with_reader_relations()[:FEED_LENGTH]
+        return stories.newest_first().with_reader_relations()[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.title
 
     def item_description(self, item):
-        highlights = " ".join(h.text for h in item.highlights.all())
         if item.standfirst:
             return item.standfirst
-        return highlights or " ".join(html_to_paragraphs(item.body)[:1])
+        return " ".join(h.text for h in item.highlights.all()) or " ".join(html_to_paragraphs(item.body)[:1])
 
     def item_pubdate(self, item):
         return item.published_at
@@ -49,7 +48,7 @@ class LatestStoriesFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item):
-        return ", ".join(a.get_full_name() or a.username for a in item.authors.all()) or None
+        return ", ".join(display_name(a) for a in item.authors.all()) or None
 
     def item_categories(self, item):
         return [item.section.name] if item.section_id else []

@@ -39,9 +39,6 @@ HIGHLIGHT_MAX_LENGTH = 200
 OPINION_NAME_MAX_LENGTH = 80
 OPINION_MAX_LENGTH = 2000
 
-MIN_HIGHLIGHTS = 1
-MAX_HIGHLIGHTS = 5
-
 BULLETS = "•-*"
 END_OF_PAGE = "You've reached the end"
 
@@ -267,16 +264,6 @@ def parse(text: str) -> StoryDocument:
         headline_line=headline_line,
         highlights_line=highlights_line,
     )
-
-
-def check_publishable(document: StoryDocument) -> None:
-    """A story leaves draft only with 1–5 highlights: raise DocumentError at the Highlights line otherwise."""
-    count = len(document.highlights)
-    if not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
-        raise DocumentError(
-            f"a published story needs {MIN_HIGHLIGHTS} to {MAX_HIGHLIGHTS} highlights; this one has {count}",
-            document.highlights_line or 1,
-        )
 
 
 # --- Rendering ---------------------------------------------------------------

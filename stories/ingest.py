@@ -17,7 +17,7 @@ anything in the group fails, the savepoint is rolled back and each document
 is written again alone, in its own savepoint, so that only the guilty one fails.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,9 +27,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import cache, workflow
-from .importing import DocumentError, StoryDocument, check_publishable, decode, parse
+from .importing import DocumentError, StoryDocument, decode, parse
 from .models import Highlight, Opinion, OpinionStatus, Status, Story
-from .richtext import paragraphs_to_html, sanitize_html
+from .richtext import paragraphs_to_html
 
 # Room for a "-123" suffix within the slug field's 220 characters.
 SLUG_BASE_MAX_LENGTH = 200
@@ -73,6 +73,25 @@ def failure(name: str, exc: Exception) -> ImportResult:
     if isinstance(exc, DatabaseError):
         return ImportResult(name, FAILED, message=f"the database refused it: {exc}".strip())
     return ImportResult(name, FAILED, message=str(exc) or "permission denied")
+
+
+def tally(results: list[ImportResult]) -> dict[str, int]:
+    """How many documents were created, updated and failed: {"created": n, "updated": n, "failed": n}."""
+    counts = Counter(result.action for result in results)
+    return {action: counts[action] for action in (CREATED, UPDATED, FAILED)}
+
+
+def check_publishable(document: StoryDocument) -> None:
+    """The workflow's highlights rule for a story out of draft, as a DocumentError at the Highlights line."""
+    count = len(document.highlights)
+    try:
+        workflow.check_highlight_count(count)
+    except workflow.TransitionError:
+        raise DocumentError(
+            f"a published story needs {workflow.MIN_HIGHLIGHTS} to {workflow.MAX_HIGHLIGHTS} highlights; "
+            f"this one has {count}",
+            document.highlights_line or 1,
+        ) from None
 
 
 def read_document(name: str, data: bytes) -> StoryDocument | ImportResult:
@@ -128,9 +147,10 @@ def import_documents(
 ) -> list[ImportResult]:
     """Import (name, document) pairs; one result per pair, in order. Never raises for a bad document.
 
-    `publish` moves each story to published at its document's date through the
-    workflow, acting as `user` (None: the system). `dry_run` checks everything
-    it can, including which stories would be updated, and writes nothing.
+    `publish` publishes each story at its document's date through the
+    workflow (`workflow.publish_imported`), acting as `user` (None: the
+    system). `dry_run` checks everything it can, including which stories would
+    be updated, and writes nothing.
     """
     if not items:
         return []
@@ -154,9 +174,15 @@ def import_documents(
     return results
 
 
-def import_files(files: list[tuple[str, bytes]], *, publish: bool = False, user=None, dry_run: bool = False):
-    """Read and import (name, content) pairs as one group; one ImportResult per file, in order."""
-    results = [read_document(name, data) for name, data in files]
+def import_files(
+    files: list[tuple[str, bytes] | ImportResult], *, publish: bool = False, user=None, dry_run: bool = False
+) -> list[ImportResult]:
+    """Read and import (name, content) pairs as one group; one ImportResult per entry, in order.
+
+    An entry that is already an ImportResult (a file the caller refused unread:
+    too large, not a .txt, unreadable) is passed through in its place.
+    """
+    results = [entry if isinstance(entry, ImportResult) else read_document(*entry) for entry in files]
     readable = [index for index, result in enumerate(results) if isinstance(result, StoryDocument)]
     imported = import_documents(
         [(files[index][0], results[index]) for index in readable], publish=publish, user=user, dry_run=dry_run
@@ -164,15 +190,6 @@ def import_files(files: list[tuple[str, bytes]], *, publish: bool = False, user=
     for index, result in zip(readable, imported, strict=True):
         results[index] = result
     return results
-
-
-def import_document(document: StoryDocument, *, publish: bool = False, user=None) -> tuple[str, Story]:
-    """Import one document and return (CREATED or UPDATED, story); raise its error if it fails."""
-    with transaction.atomic():
-        [result], _repeated = _import_group([("document", document)], publish=publish, user=user, dry_run=False)
-    if result.failed:
-        raise DocumentError(result.message, result.line or 1)
-    return result.action, result.story
 
 
 # --- The group -----------------------------------------------------------------------------
@@ -210,7 +227,7 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
                     raise DocumentError(
                         f"you may not edit the story it updates ({item.story.slug})", item.document.headline_line
                     )
-                if item.story.status != Status.DRAFT:
+                if workflow.needs_highlights(item.story.status):
                     # A story already out of draft keeps obeying the highlights rule.
                     check_publishable(item.document)
         except DocumentError as exc:
@@ -221,11 +238,7 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
     if not dry_run:
         _write(ready, user)
         if publish:
-            for item in ready:
-                if item.story.status == Status.DRAFT:
-                    workflow.submit_for_review(item.story, user)
-                if item.story.status == Status.REVIEW:
-                    workflow.publish(item.story, user, at=item.when)
+            workflow.publish_imported([(item.story, item.when) for item in ready], user)
     for item in ready:
         results[item.index] = ImportResult(item.name, UPDATED if item.existed else CREATED, story=item.story)
     return results, repeated
@@ -264,8 +277,10 @@ def _find_stories(incoming: list[_Incoming]) -> None:
 
 
 def _body(document: StoryDocument) -> str:
-    # Stories are written with bulk_create/bulk_update, which skip Story.save(): clean here.
-    return sanitize_html(paragraphs_to_html(document.paragraphs))
+    # Stories are written with bulk_create/bulk_update, which skip Story.save() and its
+    # sanitize_html; none is needed: every paragraph is escaped text inside a <p> (and the
+    # parser refuses NUL characters, the one thing the sanitizer would still remove).
+    return paragraphs_to_html(document.paragraphs)
 
 
 def _write(ready: list[_Incoming], user) -> None:
@@ -309,7 +324,7 @@ def _write(ready: list[_Incoming], user) -> None:
         ):
             present[story_id].add((_normalise(name), _normalise(body)))
         if any(item.story.status == Status.PUBLISHED for item in old):
-            transaction.on_commit(cache.purge_public_pages)
+            cache.purge_public_pages_on_commit()
 
     Highlight.objects.bulk_create(
         Highlight(story=item.story, text=text, position=position)

@@ -14,6 +14,11 @@ from django.utils import timezone
 from .richtext import sanitize_html
 
 
+def display_name(user) -> str:
+    """How a person is named on the site and in the desk: full name, else username."""
+    return user.get_full_name() or user.get_username()
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     REVIEW = "review", "In review"
@@ -88,9 +93,16 @@ class StoryQuerySet(models.QuerySet):
                 return self.filter(Q(pk__in=self.model.objects.owned_by(user).values("pk"))) | self.published()
         return self.published()
 
+    def newest_first(self):
+        """Reader order: newest publication first, the primary key breaking ties (matches story_feed_idx)."""
+        return self.order_by("-published_at", "-pk")
+
     def with_reader_relations(self):
-        """Everything a feed or story page shows, in a fixed number of queries."""
-        return self.select_related("section").prefetch_related("highlights", "authors", "tags")
+        """What story cards, feeds and the story page show of each story, in a fixed number of queries.
+
+        Not tags: cards and feeds do not show them, and the story page reads them with its other short lists.
+        """
+        return self.select_related("section").prefetch_related("highlights", "authors")
 
 
 class Story(models.Model):
@@ -189,7 +201,8 @@ class Story(models.Model):
             return False
         if self.created_by_id == user.pk:
             return True
-        return self.pk is not None and self.authors.filter(pk=user.pk).exists()
+        # authors.all() so that a prefetch (the admin's, for one) answers without a query.
+        return self.pk is not None and any(author.pk == user.pk for author in self.authors.all())
 
 
 class Highlight(models.Model):

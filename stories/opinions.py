@@ -4,7 +4,7 @@ Every opinion a reader sends is held for a moderator (`workflow.moderate`
 decides its fate). Before it is stored it has to get past, in this order:
 
 1. the story: opinions closed by an editor, or by the moderation policy N days
-   after publication, are refused (403);
+   after publication, are refused (403; `workflow.opinions_open`);
 2. the form: name, text within the length limit, no control characters, and an
    empty honeypot field;
 3. the time-to-submit token: a signed timestamp put in the form when the page is
@@ -17,7 +17,7 @@ decides its fate). Before it is stored it has to get past, in this order:
    stored twice; from another client it is flagged for the moderator;
 6. banned words and links over the policy's limit: flagged, and either held in
    the queue or sent straight to spam, as `ModerationPolicy.banned_word_action`
-   says.
+   says (`workflow.received_status`).
 
 The client address is read from REMOTE_ADDR only (a proxy in front must set it,
 e.g. gunicorn's `--forwarded-allow-ips`): `X-Forwarded-For` is written by the
@@ -38,13 +38,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, F, FilteredRelation, Q, Subquery, Window
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from . import workflow
+from .cache import per_visit, per_visit_value
 from .forms import OpinionForm
 from .models import BannedWord, ModerationPolicy, Opinion, OpinionStatus, Story
 
@@ -124,7 +124,9 @@ def section_context(request, story, form=None) -> dict:
         for row in rows
         if row["shown__id"] is not None
     ]
-    is_open = opinions_open(story, rows[0]["close_after_days"])
+    # The policy's closing delay came with the rows: the same row ModerationPolicy.current() reads.
+    policy = ModerationPolicy(close_after_days=rows[0]["close_after_days"])
+    is_open = workflow.opinions_open(story, policy)
     if is_open and form is None:
         form = OpinionForm()
     return {
@@ -134,7 +136,7 @@ def section_context(request, story, form=None) -> dict:
         "opinions_page_parameter": PAGE_PARAMETER,
         "opinions_open": is_open,
         "opinion_form": form if is_open else None,
-        "opinion_token": form_token(story) if is_open else "",
+        "opinion_token": per_visit(request, "opinion-token", story.pk) if is_open else "",
         "opinion_max_length": settings.OPINION_MAX_LENGTH,
         "opinion_message_tag": MESSAGE_TAG,
     }
@@ -165,15 +167,6 @@ def _section_rows(story, number: int, per_page: int) -> list[dict]:
     )
 
 
-def opinions_open(story, close_after_days: int | None) -> bool:
-    """Whether the story takes new opinions: live, not closed by an editor, not past the policy's delay."""
-    if story.opinions_closed or not story.is_live:
-        return False
-    if close_after_days is None:
-        return True
-    return timezone.now() < story.published_at + timedelta(days=close_after_days)
-
-
 # --- The time-to-submit token -----------------------------------------------
 
 
@@ -194,18 +187,11 @@ def _token(story_pk, issued_at: float | None = None) -> str:
     return _signer().sign(f"{story_pk}:{issued_at:.3f}")
 
 
-_TOKEN_IN_PAGE = re.compile(rb'(name="started" value=")(\d+):[0-9.]+:[A-Za-z0-9_-]+(")')
-
-
-def refresh_form_tokens(content: bytes) -> bytes:
-    """A stored page with its opinion form's token re-issued now.
-
-    A page served from the cache was rendered minutes ago; its token would let a
-    bot post at once. Each reader gets a token with the time of their own visit.
-    """
-    if b'name="started"' not in content:
-        return content
-    return _TOKEN_IN_PAGE.sub(lambda m: m.group(1) + _token(m.group(2).decode()).encode() + m.group(3), content)
+@per_visit_value("opinion-token", private=True)
+def _visit_token(request, story_pk) -> str:
+    # A page served from the cache was rendered minutes ago; its token would let a bot
+    # post at once. Each reader gets a token with the time of their own visit.
+    return _token(story_pk)
 
 
 def check_token(token: str, story) -> str | None:
@@ -322,7 +308,7 @@ def receive(request, story, render_page: Callable[[OpinionForm | None, int], Htt
     Opinions section with a thank-you message.
     """
     policy = ModerationPolicy.current()
-    if not opinions_open(story, policy.close_after_days):
+    if not workflow.opinions_open(story, policy):
         return render_page(None, 403)
 
     form = OpinionForm(request.POST)
@@ -362,22 +348,16 @@ def receive(request, story, render_page: Callable[[OpinionForm | None, int], Htt
         flags.append(FLAG_BANNED_WORDS)
     if earlier:
         flags.append(FLAG_DUPLICATE)
-    to_spam = policy.banned_word_action == ModerationPolicy.Action.SPAM and (
-        FLAG_LINKS in flags or FLAG_BANNED_WORDS in flags
+    status = workflow.received_status(policy, breaks_content_rules=FLAG_LINKS in flags or FLAG_BANNED_WORDS in flags)
+    opinion = workflow.receive_opinion(
+        story,
+        author_name=data["author_name"],
+        email=data["email"],
+        body=data["body"],
+        ip_hash=sender,
+        flags=flags,
+        status=status,
     )
-
-    with transaction.atomic():
-        opinion = Opinion.objects.create(
-            story=story,
-            author_name=data["author_name"],
-            email=data["email"],
-            body=data["body"],
-            ip_hash=sender,
-            flags=flags,
-        )
-        if to_spam:
-            # The system decides, through the same door as a moderator (no moderator recorded).
-            workflow.moderate(opinion, None, OpinionStatus.SPAM)
     logger.info("Opinion %s received on story %s (flags: %s)", opinion.pk, story.pk, ",".join(flags) or "none")
     # The same answer for held and spammed opinions: a spammer learns nothing from it.
     messages.success(request, THANKS, extra_tags=MESSAGE_TAG)

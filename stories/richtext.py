@@ -34,6 +34,10 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
+_BLOCK_END = re.compile(r"</(?:p|h[2-4]|blockquote|li|figcaption)>")
+# A line break, or any longer run of white space, reads as one space inside a paragraph.
+_SPACES = re.compile(r"\s{2,}|\n")
+
 
 def sanitize_html(value: str) -> str:
     """Return `value` with only the allowed markup; links get rel=noopener noreferrer."""
@@ -54,14 +58,14 @@ def paragraphs_to_html(paragraphs: list[str]) -> str:
     return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p.strip())
 
 
+def plain_text(value: str) -> str:
+    """`value`'s words without any markup, entities decoded (scripts and styles are dropped whole)."""
+    return html.unescape(nh3.clean(value or "", tags=set()))
+
+
 def html_to_paragraphs(value: str) -> list[str]:
-    """The body's blocks as plain-text paragraphs (for export and feeds)."""
-    blocks = re.split(r"</(?:p|h[2-4]|blockquote|li|figcaption)>", value or "")
-    out = []
-    for block in blocks:
-        text = html.unescape(nh3.clean(block.replace("<br>", "\n"), tags=set())).strip()
-        text = re.sub(r"[ \t]*\n[ \t]*", " ", text)
-        text = re.sub(r"\s{2,}", " ", text)
-        if text:
-            out.append(text)
-    return out
+    """The body's blocks as plain-text paragraphs (for export, feeds and search snippets)."""
+    paragraphs = (
+        _SPACES.sub(" ", plain_text(block.replace("<br>", "\n")).strip()) for block in _BLOCK_END.split(value or "")
+    )
+    return [paragraph for paragraph in paragraphs if paragraph]

@@ -10,10 +10,8 @@ Elsewhere (SQLite for local work): every word must appear, case-insensitively,
 in the headline, standfirst, body or a highlight; newest first.
 """
 
-import html
 import re
 
-import nh3
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -22,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Highlight
-from .richtext import html_to_paragraphs
+from .richtext import html_to_paragraphs, plain_text
 
 MAX_QUERY_LENGTH = 200
 CONFIG = "english"
@@ -92,10 +90,10 @@ def matching(queryset, text):
 
 def search(queryset, text):
     """Stories matching `text`, best first, with what the results page shows."""
-    queryset = matching(queryset, text).select_related("section")
+    matches = matching(queryset, text)
     if not full_text():
-        return queryset.order_by("-published_at", "-pk")
-    newest = queryset.order_by("-published_at", "-pk").values("pk")[:MAX_RANKED]
+        return matches.newest_first().select_related("section")
+    newest = matches.newest_first().values("pk")[:MAX_RANKED]
     queryset = queryset.model.objects.filter(pk__in=Subquery(newest)).select_related("section")
     query = _query(text)
     highlights = Subquery(
@@ -119,7 +117,7 @@ def search(queryset, text):
 def _marked_html(text, *, is_html=False):
     """Escape `text`, then turn the match markers into <mark> elements."""
     if is_html:  # the body: keep its words only, then escape them like any text
-        text = html.unescape(nh3.clean(text or "", tags=set()))
+        text = plain_text(text)
     marked = escape(text or "").replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
     return mark_safe(marked)  # noqa: S308 - every character from the database was escaped above
 

@@ -31,7 +31,7 @@ class StorySitemap(CanonicalSitemap):
     limit = 10000
 
     def items(self):
-        return Story.objects.published().only("slug", "updated_at", "published_at").order_by("-published_at", "-pk")
+        return Story.objects.published().only("slug", "updated_at", "published_at").newest_first()
 
     def lastmod(self, item):
         return max(item.updated_at, item.published_at)
@@ -65,7 +65,7 @@ def news_sitemap(request):
         Story.objects.published()
         .filter(published_at__gte=since)
         .only("slug", "title", "published_at")
-        .order_by("-published_at", "-pk")[:NEWS_LIMIT]
+        .newest_first()[:NEWS_LIMIT]
     )
     context = {"stories": stories, "language": settings.LANGUAGE_CODE.split("-")[0]}
     return render(request, "stories/news_sitemap.xml", context, content_type="application/xml; charset=utf-8")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.db.models import Aggregate, JSONField, Q, Subquery, Value
 from django.db.models.functions import JSONObject
@@ -21,9 +22,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from newsroom.context_processors import nav_sections
+
 from . import opinions, search
 from .filters import StoryFilter
-from .models import Correction, Section, Story, Tag
+from .models import Correction, Section, Story, Tag, display_name
 
 # Deep offsets are slow on any database and no reader pages that far back.
 MAX_PAGE = 1000
@@ -73,46 +76,34 @@ def list_page(request, queryset, per_page=None) -> ListPage:
     return page
 
 
-def _newest_first(queryset):
-    # The primary key breaks ties, so pages never repeat or skip a story published in the same second.
-    return queryset.order_by("-published_at", "-pk")
-
-
 def _canonical(request, path, page):
     url = settings.SITE_URL.rstrip("/") + path
     return f"{url}?page={page.number}" if page.number > 1 else url
 
 
-def _for_cards(queryset):
-    # What a story card shows; tags are not on cards, so they are not fetched (one query less per page).
-    return _newest_first(queryset).select_related("section").prefetch_related("highlights", "authors")
-
-
 def _story_list(request, template_context, queryset, path):
-    page = list_page(request, _for_cards(queryset))
+    page = list_page(request, queryset.newest_first().with_reader_relations())
     return {"page": page, "canonical_url": _canonical(request, path, page), **template_context}
 
 
 def home(request):
-    sections = list(Section.objects.all())
-    filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
-    page = list_page(request, _for_cards(filterset.qs))
+    # The filter's section choices are the navigation's list: one query for both.
+    filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=nav_sections(request))
+    page = list_page(request, filterset.qs.newest_first().with_reader_relations())
     context = {
         "page": page,
         "filter": filterset,
         "filtered": filterset.is_filtering,
-        "nav_sections": sections,
         "canonical_url": _canonical(request, "/", page),
     }
     return render(request, "stories/home.html", context)
 
 
 def section(request, slug):
-    sections = list(Section.objects.all())
-    current = next((s for s in sections if s.slug == slug), None)
+    current = next((s for s in nav_sections(request) if s.slug == slug), None)
     if current is None:
         raise Http404("No such section.")
-    context = {"section": current, "heading": current.name, "nav_sections": sections, "current_section": current}
+    context = {"section": current, "heading": current.name, "current_section": current}
     queryset = Story.objects.published().filter(section=current)
     return render(
         request, "stories/story_list.html", _story_list(request, context, queryset, current.get_absolute_url())
@@ -121,7 +112,7 @@ def section(request, slug):
 
 def tag(request, slug):
     current = get_object_or_404(Tag, slug=slug)
-    context = {"tag": current, "heading": current.name, "kicker": "Tag", "nav_sections": list(Section.objects.all())}
+    context = {"tag": current, "heading": current.name, "kicker": "Tag"}
     queryset = Story.objects.published().filter(tags=current)
     return render(
         request, "stories/story_list.html", _story_list(request, context, queryset, current.get_absolute_url())
@@ -130,12 +121,7 @@ def tag(request, slug):
 
 def author(request, username):
     person = get_object_or_404(get_user_model(), username=username, is_active=True)
-    context = {
-        "author": person,
-        "heading": person.get_full_name() or person.username,
-        "kicker": "Stories by",
-        "nav_sections": list(Section.objects.all()),
-    }
+    context = {"author": person, "heading": display_name(person), "kicker": "Stories by"}
     queryset = Story.objects.published().filter(authors=person)
     context = _story_list(request, context, queryset, reverse("stories:author", args=[person.username]))
     # Only people with a published byline have a public page; anyone else stays unknown.
@@ -151,7 +137,7 @@ def search_page(request):
         query = form.cleaned_data["q"]
         page = list_page(request, search.search(Story.objects.published(), query))
         results = search.results(page.object_list, query)
-    context = {"form": form, "page": page, "results": results, "nav_sections": list(Section.objects.all())}
+    context = {"form": form, "page": page, "results": results}
     return render(request, "stories/search.html", context)
 
 
@@ -230,6 +216,7 @@ def _story_surroundings(story) -> dict:
 
     The story page has a budget of six queries; these six lists would cost
     six on their own, so each is folded into a JSON array by the database.
+    (Its `nav_sections` stands in for the lazy one of the `site` context processor.)
     """
     published = Story.objects.published()
     through = Story.tags.through
@@ -237,7 +224,7 @@ def _story_surroundings(story) -> dict:
     related = Q(pk__in=through.objects.filter(tag_id__in=story_tags).values("story_id"))
     if story.section_id:
         related |= Q(section_id=story.section_id)
-    related_ids = _newest_first(published.filter(related).exclude(pk=story.pk)).values("pk")[:RELATED_STORIES]
+    related_ids = published.filter(related).exclude(pk=story.pk).newest_first().values("pk")[:RELATED_STORIES]
     columns = {
         "tag_list": _json_list(Tag.objects.filter(stories=story.pk), name="name", slug="slug"),
         "correction_list": _json_list(
@@ -252,7 +239,7 @@ def _story_surroundings(story) -> dict:
         older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=story.pk))
         newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=story.pk))
         link = JSONObject(**LINK_FIELDS)
-        columns["previous_link"] = Subquery(_newest_first(published.filter(older)).values(j=link)[:1])
+        columns["previous_link"] = Subquery(published.filter(older).newest_first().values(j=link)[:1])
         columns["next_link"] = Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1])
     row = Story.objects.filter(pk=story.pk).values(**columns).first() or {}
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
@@ -265,10 +252,6 @@ def _story_surroundings(story) -> dict:
         "next_story": StoryLink.from_json(row.get("next_link")),
         "nav_sections": sorted(row.get("section_list") or [], key=lambda s: (s["position"], s["name"].lower())),
     }
-
-
-def _display_name(user):
-    return user.get_full_name() or user.username
 
 
 def _ld_json(data) -> str:
@@ -290,7 +273,7 @@ def _news_article(story, authors, corrections, tags, canonical_url) -> str:
         "author": [
             {
                 "@type": "Person",
-                "name": _display_name(person),
+                "name": display_name(person),
                 "url": site + reverse("stories:author", args=[person.username]),
             }
             for person in authors
@@ -333,13 +316,13 @@ def story_page_context(request, story, *, opinion_form=None) -> dict:
     }
 
 
+def _published_story(slug):
+    """The live story at `slug`, with what its page shows (tags and corrections come with _story_surroundings)."""
+    return get_object_or_404(Story.objects.published().with_reader_relations(), slug=slug)
+
+
 def story_detail(request, slug):
-    # Tags and corrections come with the page's other short lists (_story_surroundings), not as prefetches.
-    story = get_object_or_404(
-        Story.objects.published().select_related("section").prefetch_related("highlights", "authors"),
-        slug=slug,
-    )
-    return render(request, "stories/story_detail.html", story_page_context(request, story))
+    return render(request, "stories/story_detail.html", story_page_context(request, _published_story(slug)))
 
 
 # --- Previews (the editorial workflow's; see StoryAdmin) ---------------------
@@ -355,10 +338,6 @@ def preview_link_for(story) -> str:
     return reverse("stories:preview-link", args=[token])
 
 
-def _preview_queryset(queryset):
-    return queryset.select_related("section").prefetch_related("highlights", "authors", "corrections")
-
-
 def _preview_response(request, story):
     response = render(request, "stories/story_detail.html", {**story_page_context(request, story), "preview": True})
     # A preview is for one person: never stored by a shared cache, never indexed.
@@ -367,13 +346,10 @@ def _preview_response(request, story):
     return response
 
 
+@staff_member_required
 def story_preview(request, pk):
     """Staff who may see a story read it in the public template, whatever its state."""
-    from django.contrib.auth.views import redirect_to_login
-
-    if not (request.user.is_active and request.user.is_staff):
-        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    story = get_object_or_404(_preview_queryset(Story.objects.visible_to(request.user)), pk=pk)
+    story = get_object_or_404(Story.objects.visible_to(request.user).with_reader_relations(), pk=pk)
     return _preview_response(request, story)
 
 
@@ -385,17 +361,14 @@ def story_preview_link(request, token):
         pk = TimestampSigner(salt=PREVIEW_SALT).unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except BadSignature as exc:  # SignatureExpired is a BadSignature too
         raise Http404("No such preview.") from exc
-    story = get_object_or_404(_preview_queryset(Story.objects.all()), pk=int(pk))
+    story = get_object_or_404(Story.objects.with_reader_relations(), pk=int(pk))
     return _preview_response(request, story)
 
 
 @require_POST
 def post_opinion(request, slug):
     """A reader sends an opinion from the story page's form; it waits for a moderator (see stories/opinions.py)."""
-    story = get_object_or_404(
-        Story.objects.published().select_related("section").prefetch_related("highlights", "authors", "corrections"),
-        slug=slug,
-    )
+    story = _published_story(slug)
 
     def render_page(form, status):
         context = story_page_context(request, story, opinion_form=form)

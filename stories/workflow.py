@@ -17,23 +17,35 @@ audit row records no actor.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from . import cache
-from .models import Highlight, Opinion, OpinionStatus, Status, Story, StoryTransition
+from .models import (
+    Highlight,
+    ModerationPolicy,
+    Opinion,
+    OpinionStatus,
+    Status,
+    Story,
+    StoryTransition,
+    display_name,
+)
 
 logger = logging.getLogger(__name__)
 
 MIN_HIGHLIGHTS = 1
 MAX_HIGHLIGHTS = 5
+# The backend that holds group and user permissions (axes sits first in AUTHENTICATION_BACKENDS).
+PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class TransitionError(ValidationError):
@@ -46,9 +58,10 @@ class Transition:
     label: str
     source: str
     target: str
-    needs_comment: bool = False
     # How the move reads in a sentence: "You may not <action>."
     action: str = ""
+    # What the person must write for this move ("a reason"); empty when nothing is required.
+    needs_comment: str = ""
 
 
 TRANSITIONS = {
@@ -62,12 +75,17 @@ TRANSITIONS = {
             "Request changes",
             Status.REVIEW,
             Status.DRAFT,
-            needs_comment=True,
             action="request changes to this story",
+            needs_comment="a comment for the writer",
         ),
         Transition("publish", "Publish", Status.REVIEW, Status.PUBLISHED, action="publish this story"),
         Transition(
-            "unpublish", "Unpublish", Status.PUBLISHED, Status.DRAFT, needs_comment=True, action="unpublish this story"
+            "unpublish",
+            "Unpublish",
+            Status.PUBLISHED,
+            Status.DRAFT,
+            action="unpublish this story",
+            needs_comment="a reason",
         ),
     ]
 }
@@ -89,10 +107,6 @@ def can_edit(user, story: Story) -> bool:
     if story.pk is None:
         return user.has_perm("stories.add_story")
     return user.has_perm("stories.change_story") and story.status == Status.DRAFT and story.is_owned_by(user)
-
-
-def can_view(user, story: Story) -> bool:
-    return Story.objects.visible_to(user).filter(pk=story.pk).exists()
 
 
 def may(user, name: str, story: Story) -> bool:
@@ -142,8 +156,7 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
     if user is not None and not may(user, name, story):
         raise PermissionDenied(f"You may not {spec.action}.")
     if spec.needs_comment and not comment:
-        what = "a reason" if name == "unpublish" else "a comment for the writer"
-        raise TransitionError(f"{spec.label} needs {what}.", code="comment_required")
+        raise TransitionError(f"{spec.label} needs {spec.needs_comment}.", code="comment_required")
     if at is not None and timezone.is_naive(at):
         raise TransitionError("The publication time needs a time zone.", code="naive_datetime")
 
@@ -189,13 +202,23 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
     return story
 
 
-def _check_highlights(story: Story) -> None:
-    count = Highlight.objects.filter(story=story).count()
+def needs_highlights(status: str) -> bool:
+    """Whether a story in `status` must keep 1–5 highlights (every state but draft)."""
+    return status != Status.DRAFT
+
+
+def check_highlight_count(count: int) -> None:
+    """The highlights rule for a story leaving or out of draft: raise TransitionError unless 1–5."""
     if not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
         raise TransitionError(
-            f"A story needs {MIN_HIGHLIGHTS} to {MAX_HIGHLIGHTS} highlights to leave draft; this one has {count}.",
+            f"A story in review or published needs {MIN_HIGHLIGHTS} to {MAX_HIGHLIGHTS} highlights; "
+            f"this one has {count}.",
             code="highlights",
         )
+
+
+def _check_highlights(story: Story) -> None:
+    check_highlight_count(Highlight.objects.filter(story=story).count())
 
 
 # --- Notifications ----------------------------------------------------------
@@ -205,15 +228,16 @@ def _notify(name: str, story: Story, actor, comment: str) -> None:
     """Email the people who have to act next. Mail failures are logged, never raised."""
     link = settings.SITE_URL.rstrip("/") + reverse("admin:stories_story_change", args=[story.pk])
     if name == "submit_for_review":
+        # Whoever may publish (the Editors role) reviews; found by the right, not by a group's name.
         recipients = list(
             get_user_model()
-            .objects.filter(is_active=True, groups__name="Editors")
+            .objects.with_perm("stories.publish_story", include_superusers=False, backend=PERMISSION_BACKEND)
             .exclude(email="")
             .values_list("email", flat=True)
             .distinct()
         )
         subject = f"In review: {story.title}"
-        who = (actor.get_full_name() or actor.get_username()) if actor else "The system"
+        who = display_name(actor) if actor else "The system"
         message = f"{who} submitted “{story.title}” for review.\n\n{link}\n"
     elif name == "request_changes":
         people = {story.created_by, *story.authors.all()} - {None}
@@ -257,3 +281,118 @@ def moderate(opinion: Opinion, user, decision: str) -> Opinion:
             transaction.on_commit(cache.purge_public_pages)
     opinion.status, opinion.moderated_by, opinion.moderated_at = locked.status, locked.moderated_by, locked.moderated_at
     return opinion
+
+
+# --- Imports -------------------------------------------------------------------
+
+
+def may_import(user, publish: bool = False) -> bool:
+    """Whether `user` may import story documents: as drafts, or with `publish` published too.
+
+    An import creates stories under the person's byline; a document that
+    updates an existing story is still checked against `can_edit`, one by one.
+    """
+    return user.has_perm("stories.add_story") and (not publish or is_editor(user))
+
+
+def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> None:
+    """Publish imported stories, each at its document's date: a few queries, whatever their number.
+
+    The same moves and rules as `submit_for_review` then `publish`: a draft goes
+    draft → review → published, a story in review review → published, and the
+    audit shows every move (actor `user`, or None for the system). Stories already
+    published are left as they are. With a `user`, they must hold what `publish`
+    needs. Nobody is asked to review, so no email is sent. If any story breaks a
+    rule, nothing changes.
+    """
+    for _story, at in stories_with_times:
+        if timezone.is_naive(at):
+            raise TransitionError("The publication time needs a time zone.", code="naive_datetime")
+    at_by_pk = {story.pk: at for story, at in stories_with_times}
+    if not at_by_pk:
+        return
+    with transaction.atomic():
+        locked = list(Story.objects.select_for_update().filter(pk__in=at_by_pk).order_by("pk"))
+        moving = [story for story in locked if story.status != Status.PUBLISHED]
+        if not moving:
+            return
+        if user is not None and not all(may(user, "publish", story) for story in moving):
+            raise PermissionDenied(f"You may not {TRANSITIONS['publish'].action}.")
+        # The highlights rule, with one grouped count for all of them.
+        counts = dict(
+            Highlight.objects.filter(story__in=moving)
+            .values("story_id")
+            .annotate(count=Count("pk"))
+            .values_list("story_id", "count")
+            .order_by()
+        )
+        for story in moving:
+            try:
+                check_highlight_count(counts.get(story.pk, 0))
+            except TransitionError as exc:
+                raise TransitionError(f"“{story.title}”: {exc.message}", code=exc.code) from None
+
+        now = timezone.now()
+        transitions = []
+        for story in moving:
+            moves = [(Status.DRAFT, Status.REVIEW)] if story.status == Status.DRAFT else []
+            moves.append((Status.REVIEW, Status.PUBLISHED))
+            transitions += [
+                StoryTransition(story=story, from_status=source, to_status=target, actor=user, created_at=now)
+                for source, target in moves
+            ]
+            story.status, story.published_at, story.updated_at = Status.PUBLISHED, at_by_pk[story.pk], now
+        Story.objects.bulk_update(moving, ["status", "published_at", "updated_at"])
+        StoryTransition.objects.bulk_create(transitions)
+        cache.purge_public_pages_on_commit()
+
+    moved = {story.pk: story for story in moving}
+    for story, _at in stories_with_times:
+        if story.pk in moved:
+            story.status = Status.PUBLISHED
+            story.published_at, story.updated_at = moved[story.pk].published_at, moved[story.pk].updated_at
+
+
+# --- Receiving opinions ---------------------------------------------------------
+
+
+def opinions_open(story: Story, policy: ModerationPolicy) -> bool:
+    """Whether readers may send opinions on `story`: live, not closed by an editor, not past the policy's delay."""
+    if story.opinions_closed or not story.is_live:
+        return False
+    if policy.close_after_days is None:
+        return True
+    return timezone.now() < story.published_at + timedelta(days=policy.close_after_days)
+
+
+def received_status(policy: ModerationPolicy, *, breaks_content_rules: bool) -> str:
+    """Where a new opinion goes: spam when it broke the content rules and the policy says so, else pending.
+
+    The content rules are banned words and the link limit; a pending opinion waits for a moderator.
+    """
+    if breaks_content_rules and policy.banned_word_action == ModerationPolicy.Action.SPAM:
+        return OpinionStatus.SPAM
+    return OpinionStatus.PENDING
+
+
+def receive_opinion(
+    story: Story, *, author_name: str, email: str, body: str, ip_hash: str, flags: list[str], status: str
+) -> Opinion:
+    """Store a reader's opinion with its final status (`received_status`), in one write.
+
+    Spam is the system's decision: recorded like a moderator's, with no moderator.
+    Neither status is shown to readers, so no cached page is purged.
+    """
+    if status not in (OpinionStatus.PENDING, OpinionStatus.SPAM):
+        raise TransitionError(f"A new opinion cannot be {status!r}.", code="bad_decision")
+    with transaction.atomic():
+        return Opinion.objects.create(
+            story=story,
+            author_name=author_name,
+            email=email,
+            body=body,
+            ip_hash=ip_hash,
+            flags=flags,
+            status=status,
+            moderated_at=timezone.now() if status == OpinionStatus.SPAM else None,
+        )

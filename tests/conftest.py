@@ -1,40 +1,45 @@
 import contextlib
+import importlib
 
 import pytest
-from django.contrib.auth.models import Group
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 
 from tests.factories import UserFactory
 
 
-def _member(group_name, username):
-    if not Group.objects.filter(name=group_name).exists():
-        # A transactional test's flush removes the data migration's roles; later tests need them back.
-        from tests.story_admin_helpers import ensure_roles
+def ensure_roles():
+    """Recreate the role groups of the data migration (stories/migrations/0002_roles.py).
 
-        ensure_roles()
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
+    A transactional test ends with a flush, and the flush takes the migration's
+    groups with it; tests that run after one need them back.
+    """
+    create_permissions(apps.get_app_config("stories"), verbosity=0)
+    roles = importlib.import_module("stories.migrations.0002_roles").ROLES
+    for name, codenames in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="stories", codename__in=codenames))
 
 
 @pytest.fixture
 def writer(db):
-    return _member("Writers", "writer")
+    return UserFactory(username="writer", role="Writers")
 
 
 @pytest.fixture
 def other_writer(db):
-    return _member("Writers", "other_writer")
+    return UserFactory(username="other_writer", role="Writers")
 
 
 @pytest.fixture
 def editor(db):
-    return _member("Editors", "editor")
+    return UserFactory(username="editor", role="Editors")
 
 
 @pytest.fixture
 def moderator(db):
-    return _member("Moderators", "moderator")
+    return UserFactory(username="moderator", role="Moderators")
 
 
 @pytest.fixture
@@ -71,8 +76,6 @@ def _roles(request):
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     if Group.objects.count() < 3:
-        from tests.story_admin_helpers import ensure_roles
-
         ensure_roles()
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from stories.models import Highlight, Opinion, OpinionStatus, Section, Status, Story, Tag
@@ -10,15 +11,25 @@ PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """A person; `role="Editors"` makes them staff in that role group (the data migration's groups)."""
+
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@newsroom.test")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.is_staff = True
+            self.save(update_fields=["is_staff"])
+            self.groups.add(Group.objects.get(name=extracted))
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

@@ -1,10 +1,12 @@
 """Real services for the fault, soak and backup tests: a throwaway PostgreSQL cluster, a private
 Redis, and the site itself under gunicorn with production settings, plus a small HTTP client.
 
-Nothing here touches the shared PostgreSQL on 5432 or the shared Redis on 6379: every service
-is started in a temporary directory on its own port and stopped by the code that started it.
+Nothing here touches the shared Redis on 6379 or the data on the shared PostgreSQL on 5432: every
+service is started in a temporary directory on its own port and stopped by the code that started it,
+and `scratch_database` only adds a database of its own to the shared server and drops it again.
 """
 
+import contextlib
 import glob
 import http.client
 import os
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -34,21 +37,15 @@ def postgres_bin() -> Path | None:
     return found[-1] if found else None
 
 
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30, up: bool = True) -> None:
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with socket.create_connection((host, port), timeout=0.5):
-                if up:
-                    return
-        except OSError:
-            if not up:
                 return
-        time.sleep(0.1)
-    raise TimeoutError(f"port {port} did not {'open' if up else 'close'} within {timeout}s")
-
-
-PORT_RANGE = range(8151, 8160)
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"port {port} did not open within {timeout}s")
 
 
 def port_is_free(port: int) -> bool:
@@ -71,12 +68,19 @@ def spare_port(preferred: int) -> int:
         return probe.getsockname()[1]
 
 
-def free_site_port(preferred: int) -> int:
-    """`preferred` if free, else the next free port of our range (several suites may run at once)."""
-    for port in [preferred, *(p for p in PORT_RANGE if p != preferred)]:
-        if port_is_free(port):
-            return port
-    raise RuntimeError(f"No free port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1} for the site")
+@contextlib.contextmanager
+def scratch_database(prefix: str):
+    """A new, empty database of our own on the shared PostgreSQL (5432), dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True, capture_output=True)
+    try:
+        yield f"postgres://postgres@127.0.0.1:5432/{name}"
+    finally:
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
+            check=False,
+            capture_output=True,
+        )
 
 
 class ThrowawayPostgres:
@@ -159,9 +163,16 @@ class ThrowawayRedis:
         self.process = None
 
 
+def child_env(**extra) -> dict:
+    """This process's environment for a child process, without pytest's variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
+    env.update(extra)
+    return env
+
+
 def production_env(database_url: str, static_root: Path, **extra) -> dict:
     """What an operator sets in production (DEBUG off, HTTPS assumed behind a proxy), on loopback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
+    env = child_env()
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "newsroom.settings",
@@ -179,10 +190,15 @@ def production_env(database_url: str, static_root: Path, **extra) -> dict:
     return env
 
 
-def manage(env: dict, *args, timeout=300) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+def run_script(env: dict, script: str, *args, timeout=300) -> subprocess.CompletedProcess:
+    """Run one of the project's Python scripts (a path from the repository root) and capture its output."""
+    return subprocess.run(
+        [PYTHON, str(ROOT / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def manage(env: dict, *args, timeout=300) -> str:
+    result = run_script(env, "manage.py", *args, timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -205,8 +221,8 @@ class Site:
         self.process = None
 
     def start(self) -> None:
-        """Start gunicorn; `port` may move to a free one of our range if another run holds it."""
-        self.port = free_site_port(self.port)
+        """Start gunicorn; `port` may move to a spare one if another run holds it."""
+        self.port = spare_port(self.port)
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [

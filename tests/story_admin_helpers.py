@@ -4,13 +4,6 @@ from django.urls import reverse
 
 from stories.models import Status
 
-ADMIN_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def login(client, user):
-    client.force_login(user, backend=ADMIN_LOGIN_BACKEND)
-    return client
-
 
 def change_url(story):
     return reverse("admin:stories_story_change", args=[story.pk])
@@ -77,19 +70,3 @@ def story_form_data(story=None, highlights=None, base_version=None, corrections=
             data.update({f"corrections-{j}-kind": kind, f"corrections-{j}-text": text})
     data.update(fields)
     return data
-
-
-def ensure_roles():
-    """Recreate the role groups of the data migration.
-
-    A transactional test flushes the database afterwards, and the flush takes the
-    migration's groups with it; tests that run after one need them back.
-    """
-    import importlib
-
-    from django.contrib.auth.models import Group, Permission
-
-    roles = importlib.import_module("stories.migrations.0002_roles").ROLES
-    for name, codenames in roles.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="stories", codename__in=codenames))

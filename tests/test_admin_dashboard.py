@@ -6,7 +6,6 @@ import pytest
 
 from stories.models import OpinionStatus
 from tests.factories import OpinionFactory, StoryFactory
-from tests.story_admin_helpers import login
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -31,7 +30,8 @@ def test_the_editor_sees_what_waits_for_the_desk(client, editor, writer):
     OpinionFactory.create_batch(3, status=OpinionStatus.PENDING)
     OpinionFactory(status=OpinionStatus.APPROVED)
 
-    html = login(client, editor).get("/admin/").content.decode()
+    client.force_login(editor)
+    html = client.get("/admin/").content.decode()
     review = _card(html, "desk-review")
     assert _count(review) == 2 and "Waiting for review" in review
     scheduled = _card(html, "desk-scheduled")
@@ -51,7 +51,8 @@ def test_a_writer_sees_their_drafts_and_the_editors_request(client, writer, edit
     StoryFactory(title="Their draft", created_by=other_writer)
     StoryFactory(title="Their review", created_by=other_writer, in_review=True)
 
-    html = login(client, writer).get("/admin/").content.decode()
+    client.force_login(writer)
+    html = client.get("/admin/").content.decode()
     drafts = _card(html, "desk-drafts")
     assert "My tram story" in drafts and "Please add the vote count." in drafts
     assert "Their draft" not in html
@@ -60,7 +61,7 @@ def test_a_writer_sees_their_drafts_and_the_editors_request(client, writer, edit
 
 
 def test_the_dashboard_takes_a_fixed_number_of_queries(client, editor, django_assert_num_queries):
-    login(client, editor)
+    client.force_login(editor)
     StoryFactory.create_batch(3, in_review=True)
     StoryFactory(scheduled=True)
     client.get("/admin/")

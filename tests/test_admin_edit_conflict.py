@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from stories import admin as story_admin
 from stories.models import Story
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, login, story_form_data
+from tests.story_admin_helpers import change_url, story_form_data
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,10 @@ def test_the_second_save_from_an_older_version_is_refused(client, editor, admin_
     second = story_form_data(story, title="Second editor's headline", highlights=["Lost."])
     assert first["base_version"] == second["base_version"] == 1
 
-    assert login(client, editor).post(change_url(story), first).status_code == 302
-    response = login(client, admin_user).post(change_url(story), second)
+    client.force_login(editor)
+    assert client.post(change_url(story), first).status_code == 302
+    client.force_login(admin_user)
+    response = client.post(change_url(story), second)
 
     assert response.status_code == 200
     assert "Someone else saved this story while you were editing" in response.content.decode()
@@ -35,7 +37,7 @@ def test_the_second_save_from_an_older_version_is_refused(client, editor, admin_
 
 def test_the_save_is_a_conditional_update_on_the_version(client, editor):
     story = StoryFactory()
-    login(client, editor)
+    client.force_login(editor)
     with CaptureQueriesContext(connection) as queries:
         client.post(change_url(story), story_form_data(story, title="New"))
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "stories_story"')]
@@ -54,7 +56,8 @@ def test_a_change_slipping_in_after_the_check_is_still_refused(client, editor, m
         return cleaned
 
     monkeypatch.setattr(story_admin.StoryAdminForm, "clean", clean_then_someone_saves)
-    response = login(client, editor).post(change_url(story), story_form_data(story, title="Mine"), follow=True)
+    client.force_login(editor)
+    response = client.post(change_url(story), story_form_data(story, title="Mine"), follow=True)
     assert "Someone else saved this story while you were editing" in response.content.decode()
     story.refresh_from_db()
     # The whole save rolled back, the other person's change included: nothing of ours was written.
@@ -64,7 +67,7 @@ def test_a_change_slipping_in_after_the_check_is_still_refused(client, editor, m
 
 def test_saving_twice_in_a_row_from_fresh_pages_works(client, editor):
     story = StoryFactory()
-    login(client, editor)
+    client.force_login(editor)
     assert client.post(change_url(story), story_form_data(story, title="One")).status_code == 302
     story.refresh_from_db()
     assert client.post(change_url(story), story_form_data(story, title="Two")).status_code == 302

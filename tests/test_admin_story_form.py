@@ -9,7 +9,7 @@ from PIL import Image
 from stories.admin import StoryAdmin
 from stories.models import Correction, Highlight, Story
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, login, story_form_data
+from tests.story_admin_helpers import change_url, story_form_data
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,8 @@ def _png():
 
 
 def test_the_form_groups_the_fields_and_makes_the_slug_from_the_headline(client, editor):
-    html = login(client, editor).get("/admin/stories/story/add/").content.decode()
+    client.force_login(editor)
+    html = client.get("/admin/stories/story/add/").content.decode()
     assert StoryAdmin.prepopulated_fields == {"slug": ["title"]}
     assert "data-prepopulated-fields" in html or "prepopulated_fields" in html
     for legend in ["Filing", "Lead image"]:
@@ -54,7 +55,8 @@ def test_a_story_holds_at_most_five_highlights(client, editor, count, ok):
     texts = [f"Point {i}." for i in range(count)]
     data = story_form_data(highlights=texts, title="Counted", slug="counted")
     data["highlights-MAX_NUM_FORMS"] = 1000  # a hand-made request cannot lift the cap
-    response = login(client, editor).post("/admin/stories/story/add/", data)
+    client.force_login(editor)
+    response = client.post("/admin/stories/story/add/", data)
     assert (response.status_code == 302) == ok
     if ok:
         assert Highlight.objects.filter(story__slug="counted").count() == count
@@ -64,7 +66,8 @@ def test_a_story_holds_at_most_five_highlights(client, editor, count, ok):
 
 def test_a_highlight_is_one_short_sentence(client, editor):
     data = story_form_data(highlights=["x" * 201], title="Long", slug="long")
-    response = login(client, editor).post("/admin/stories/story/add/", data)
+    client.force_login(editor)
+    response = client.post("/admin/stories/story/add/", data)
     assert response.status_code == 200
     assert not Story.objects.filter(slug="long").exists()
 
@@ -73,21 +76,24 @@ def test_highlights_keep_the_order_the_editor_gives(client, editor):
     story = StoryFactory(highlights=[])
     data = story_form_data(story, highlights=["First.", "Second.", "Third."])
     data.update({"highlights-0-position": 3, "highlights-1-position": 1, "highlights-2-position": 2})
-    login(client, editor).post(change_url(story), data)
+    client.force_login(editor)
+    client.post(change_url(story), data)
     assert [h.text for h in story.highlights.all()] == ["Second.", "Third.", "First."]
     assert [h.position for h in story.highlights.all()] == [1, 2, 3]
 
 
 def test_a_story_that_left_draft_keeps_at_least_one_highlight(client, editor):
     story = StoryFactory(in_review=True)
-    response = login(client, editor).post(change_url(story), story_form_data(story, highlights=[]))
+    client.force_login(editor)
+    response = client.post(change_url(story), story_form_data(story, highlights=[]))
     assert response.status_code == 200
     assert story.highlights.count() == 3
 
 
 def test_a_lead_image_needs_alt_text(client, editor):
     data = story_form_data(highlights=["One."], title="Pictured", slug="pictured", lead_image=_png())
-    response = login(client, editor).post("/admin/stories/story/add/", data)
+    client.force_login(editor)
+    response = client.post("/admin/stories/story/add/", data)
     assert response.status_code == 200
     assert "Describe the image" in response.content.decode()
     data = story_form_data(
@@ -99,7 +105,8 @@ def test_a_lead_image_needs_alt_text(client, editor):
 
 def test_editors_append_dated_corrections_to_published_stories(client, editor):
     story = StoryFactory(published=True)
-    html = login(client, editor).get(change_url(story)).content.decode()
+    client.force_login(editor)
+    html = client.get(change_url(story)).content.decode()
     assert "Corrections and updates" in html
     data = story_form_data(story, corrections=[("correction", "An earlier version misspelt the mayor's name.")])
     assert client.post(change_url(story), data).status_code == 302
@@ -111,11 +118,13 @@ def test_editors_append_dated_corrections_to_published_stories(client, editor):
 
 def test_drafts_have_no_corrections_box(client, editor):
     story = StoryFactory()
-    assert "Corrections and updates" not in login(client, editor).get(change_url(story)).content.decode()
+    client.force_login(editor)
+    assert "Corrections and updates" not in client.get(change_url(story)).content.decode()
 
 
 def test_writers_cannot_add_corrections(client, writer):
     story = StoryFactory(published=True, created_by=writer)
-    response = login(client, writer).post(change_url(story), story_form_data(story, corrections=[("update", "x")]))
+    client.force_login(writer)
+    response = client.post(change_url(story), story_form_data(story, corrections=[("update", "x")]))
     assert response.status_code == 403
     assert not Correction.objects.exists()

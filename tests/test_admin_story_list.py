@@ -9,7 +9,6 @@ from django.utils.http import urlencode
 
 from stories import admin as story_admin
 from tests.factories import SectionFactory, StoryFactory, UserFactory
-from tests.story_admin_helpers import login
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,8 @@ def test_the_list_shows_status_times_section_and_byline(client, editor):
     author = UserFactory(username="ana", first_name="Ana", last_name="Reyes")
     StoryFactory(title="Live story", published=True, section=section, authors=[author])
     StoryFactory(title="Later story", scheduled=True)
-    html = login(client, editor).get(LIST_URL).content.decode()
+    client.force_login(editor)
+    html = client.get(LIST_URL).content.decode()
     for text in ["Live story", "Published", "Scheduled", "Scheduled for", "City", "Ana Reyes"]:
         assert text in html
     assert 'name="form-0-status"' not in html  # never list_editable
@@ -47,7 +47,8 @@ def test_the_list_filters_and_searches(client, editor, query, expected):
     StoryFactory(title="Review one", in_review=True)
     StoryFactory(title="Scheduled one", scheduled=True)
     StoryFactory(title="Live one", published=True)
-    response = login(client, editor).get(f"{LIST_URL}?{query}")
+    client.force_login(editor)
+    response = client.get(f"{LIST_URL}?{query}")
     assert _titles(response) == expected
 
 
@@ -59,7 +60,7 @@ def test_the_list_filters_by_section_author_and_date(client, editor):
     old = StoryFactory(title="Old story", published=True)
     old.published_at = timezone.now() - timedelta(days=60)
     old.save()
-    login(client, editor)
+    client.force_login(editor)
     assert _titles(client.get(f"{LIST_URL}?section__id__exact={city.pk}")) == {"City story"}
     assert _titles(client.get(f"{LIST_URL}?authors__id__exact={ana.pk}")) == {"Ana's story"}
     since = urlencode({"published_at__gte": (timezone.now() - timedelta(days=7)).isoformat()})
@@ -73,7 +74,8 @@ def test_a_writer_lists_only_their_own_stories_and_published_ones(client, writer
     StoryFactory(title="Theirs in review", created_by=other_writer, in_review=True)
     StoryFactory(title="Published", published=True)
     assert mine and byline
-    assert _titles(login(client, writer).get(LIST_URL)) == {"Mine", "On my byline", "Published"}
+    client.force_login(writer)
+    assert _titles(client.get(LIST_URL)) == {"Mine", "On my byline", "Published"}
 
 
 @pytest.mark.parametrize("role", ["editor", "writer"])
@@ -88,7 +90,7 @@ def test_the_list_takes_the_same_number_of_queries_for_5_or_50_stories(
         for _ in range(n):
             StoryFactory(created_by=user, section=section, authors=people, published=True, highlights=[])
 
-    login(client, user)
+    client.force_login(user)
     add(5)
     client.get(LIST_URL)  # warm the session and the content types cache
     from django.db import connection
@@ -103,7 +105,7 @@ def test_the_list_takes_the_same_number_of_queries_for_5_or_50_stories(
 
 
 def test_the_list_links_to_the_import_page_when_there_is_one(client, editor, monkeypatch):
-    login(client, editor)
+    client.force_login(editor)
     try:
         url = reverse("admin-import-stories")
     except NoReverseMatch:

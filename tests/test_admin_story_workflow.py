@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from stories.models import Status, Story, StoryTransition
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, login, transition_url
+from tests.story_admin_helpers import change_url, transition_url
 from tests.test_workflow import RIGHTS, ROLES, SOURCE, TARGET, make_story
 
 # Every test here uses the database (some only through request.getfixturevalue).
@@ -40,7 +40,8 @@ def _messages(response):
 def test_the_story_page_offers_only_the_buttons_the_person_may_use(request, client, writer, role, state):
     user = request.getfixturevalue(role)
     story = make_story(state, writer)
-    response = login(client, user).get(change_url(story))
+    client.force_login(user)
+    response = client.get(change_url(story))
     source_state = "published" if state == "scheduled" else state
     if response.status_code == 302:  # a story the person may not even see
         assert role == "other_writer"
@@ -61,7 +62,7 @@ def test_pressing_a_button_moves_the_story_only_when_the_table_allows(request, c
     user = request.getfixturevalue(role)
     story = make_story(state, writer)
     before = (story.status, story.published_at)
-    login(client, user)
+    client.force_login(user)
     response = client.post(transition_url(story, name), {"comment": "Needs a second source."})
     story.refresh_from_db()
     audit = StoryTransition.objects.filter(story=story)
@@ -83,7 +84,8 @@ def test_pressing_a_button_moves_the_story_only_when_the_table_allows(request, c
 
 def test_a_refused_button_changes_nothing_and_says_why(client, editor):
     story = StoryFactory(in_review=True, highlights=[])
-    response = login(client, editor).post(transition_url(story, "publish"), follow=True)
+    client.force_login(editor)
+    response = client.post(transition_url(story, "publish"), follow=True)
     story.refresh_from_db()
     assert (story.status, story.published_at) == (Status.REVIEW, None)
     assert not StoryTransition.objects.filter(story=story).exists()
@@ -92,7 +94,8 @@ def test_a_refused_button_changes_nothing_and_says_why(client, editor):
 
 def test_request_changes_without_a_comment_is_refused(client, editor):
     story = StoryFactory(in_review=True)
-    response = login(client, editor).post(transition_url(story, "request_changes"), {"comment": " "}, follow=True)
+    client.force_login(editor)
+    response = client.post(transition_url(story, "request_changes"), {"comment": " "}, follow=True)
     assert Story.objects.get(pk=story.pk).status == Status.REVIEW
     assert "Request changes needs a comment for the writer." in response.content.decode()
 
@@ -100,9 +103,8 @@ def test_request_changes_without_a_comment_is_refused(client, editor):
 def test_schedule_sets_a_future_time_and_the_story_waits(client, editor):
     story = StoryFactory(in_review=True)
     at = timezone.localtime() + timedelta(days=2)
-    response = login(client, editor).post(
-        transition_url(story, "schedule"), {"at": at.strftime("%Y-%m-%dT%H:%M")}, follow=True
-    )
+    client.force_login(editor)
+    response = client.post(transition_url(story, "schedule"), {"at": at.strftime("%Y-%m-%dT%H:%M")}, follow=True)
     story.refresh_from_db()
     assert story.is_scheduled
     assert story.published_at == at.replace(second=0, microsecond=0)
@@ -114,7 +116,8 @@ def test_schedule_sets_a_future_time_and_the_story_waits(client, editor):
 @pytest.mark.parametrize("at", ["", "not a time", "2001-01-01T09:00"])
 def test_schedule_needs_a_time_in_the_future(client, editor, at):
     story = StoryFactory(in_review=True)
-    response = login(client, editor).post(transition_url(story, "schedule"), {"at": at}, follow=True)
+    client.force_login(editor)
+    response = client.post(transition_url(story, "schedule"), {"at": at}, follow=True)
     assert Story.objects.get(pk=story.pk).status == Status.REVIEW
     assert not StoryTransition.objects.filter(story=story).exists()
     assert "Pick a" in response.content.decode()
@@ -124,7 +127,8 @@ def test_a_transition_is_a_post_with_a_csrf_token(editor):
     from django.test import Client
 
     story = StoryFactory(in_review=True)
-    client = login(Client(enforce_csrf_checks=True), editor)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
     assert client.get(transition_url(story, "publish")).status_code == 405
     assert client.post(transition_url(story, "publish")).status_code == 403
     assert Story.objects.get(pk=story.pk).status == Status.REVIEW
@@ -132,7 +136,8 @@ def test_a_transition_is_a_post_with_a_csrf_token(editor):
 
 def test_the_status_is_never_a_form_field(client, editor):
     story = StoryFactory()
-    response = login(client, editor).get(change_url(story))
+    client.force_login(editor)
+    response = client.get(change_url(story))
     html = response.content.decode()
     assert 'name="status"' not in html
     assert 'name="published_at"' not in html
@@ -144,7 +149,8 @@ def test_the_history_of_moves_is_shown_read_only(client, writer, editor):
     story = make_story("draft", writer)
     workflow.submit_for_review(story, writer)
     workflow.request_changes(story, editor, "Add the mayor’s response.")
-    html = login(client, editor).get(change_url(story)).content.decode()
+    client.force_login(editor)
+    html = client.get(change_url(story)).content.decode()
     history = re.search(r'<section class="module transition-history".*?</section>', html, re.S).group(0)
     assert "Draft → In review" in history
     assert "In review → Draft" in history
@@ -154,7 +160,8 @@ def test_the_history_of_moves_is_shown_read_only(client, writer, editor):
 
 def test_the_story_page_has_no_inline_script_or_style(client, editor):
     story = StoryFactory(published=True)
-    html = login(client, editor).get(change_url(story)).content.decode()
+    client.force_login(editor)
+    html = client.get(change_url(story)).content.decode()
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert scripts
     inline = [tag for tag in scripts if "src=" not in tag and 'type="application/json"' not in tag]

@@ -2,13 +2,10 @@
 
 import json
 import os
-import subprocess
-import sys
-import uuid
 
 import pytest
 
-from tests.servers import ROOT, manage
+from tests.servers import child_env, manage, run_script, scratch_database
 
 on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
@@ -36,9 +33,7 @@ for n in range(25):
 
 
 def _env(database_url):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
-    env.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "LOG_LEVEL": "WARNING"})
-    return env
+    return child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="newsroom.settings", LOG_LEVEL="WARNING")
 
 
 def _snapshot(env) -> dict:
@@ -47,14 +42,7 @@ def _snapshot(env) -> dict:
 
 
 def _backup(env, *args):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "backup"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_script(env, "scripts/backup", *args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -97,14 +85,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_replaced(tmp_path):
     before = _snapshot(env)
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"not a database at all" * 100)
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "backup"), "restore", str(broken)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_script(env, "scripts/backup", "restore", str(broken), timeout=120)
     assert result.returncode != 0
     assert "not an SQLite database" in result.stderr
     assert _snapshot(env) == before
@@ -112,12 +93,8 @@ def test_a_damaged_backup_is_refused_before_anything_is_replaced(tmp_path):
 
 @pytest.fixture
 def postgres_databases():
-    names = [f"newsroom_backup_{uuid.uuid4().hex[:8]}" for _ in range(2)]
-    for name in names:
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True, capture_output=True)
-    yield [f"postgres://postgres@127.0.0.1:5432/{name}" for name in names]
-    for name in names:
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name], check=False)
+    with scratch_database("newsroom_backup") as source, scratch_database("newsroom_backup") as target:
+        yield [source, target]
 
 
 @pytest.mark.postgres

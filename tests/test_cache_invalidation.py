@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from stories import workflow
@@ -44,6 +46,22 @@ def test_a_reader_never_sees_a_story_after_it_was_unpublished(
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.unpublish(story, editor, "Legal asked us to hold it")
+
+    assert client.get(story.get_absolute_url()).status_code == 404
+    for url in ["/", "/section/city/", "/tag/transport/"]:
+        assert story.title not in client.get(url).text
+
+
+def test_a_story_deleted_in_the_admin_leaves_the_public_pages(
+    client, editor, story, django_capture_on_commit_callbacks
+):
+    for url in public_pages(story):
+        assert story.title in client.get(url).text
+    desk = Client()
+    desk.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(reverse("admin:stories_story_delete", args=[story.pk]), {"post": "yes"})
+    assert response.status_code == 302
 
     assert client.get(story.get_absolute_url()).status_code == 404
     for url in ["/", "/section/city/", "/tag/transport/"]:

@@ -1,8 +1,6 @@
 """When the cache (Redis) is down, readers still get every page, uncached, and nothing stale afterwards."""
 
 import shutil
-import subprocess
-import time
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -11,12 +9,12 @@ from stories import cache as page_cache
 from stories import workflow
 from stories.models import Story
 from tests.factories import StoryFactory
+from tests.servers import ThrowawayRedis
 
 pytestmark = pytest.mark.django_db
 
-# A private Redis on a spare port: the shared one on 6379 is never touched.
+# A private Redis on a port of its own: the shared one on 6379 is never touched.
 REDIS_PORT = 8147
-REDIS_SERVER = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,28 +27,17 @@ def _cache_state(monkeypatch):
 def private_redis(settings):
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")
-    subprocess.run(
-        [*REDIS_SERVER, "--port", str(REDIS_PORT), "--daemonize", "yes"],
-        check=True,
-        capture_output=True,
-    )
-    for _ in range(50):
-        if _redis_cli("ping").stdout.strip() == "PONG":
-            break
-        time.sleep(0.1)
+    server = ThrowawayRedis(REDIS_PORT)
+    server.start()
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{REDIS_PORT}/0",
+            "LOCATION": server.url,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
-    yield
-    _redis_cli("shutdown", "nosave")
-
-
-def _redis_cli(*args):
-    return subprocess.run(["redis-cli", "-p", str(REDIS_PORT), *args], capture_output=True, text=True)
+    yield server
+    server.stop()
 
 
 def test_pages_are_served_uncached_while_redis_is_down(
@@ -60,7 +47,7 @@ def test_pages_are_served_uncached_while_redis_is_down(
     client.get("/")
     assert client.get("/")["X-Cache"] == "hit"  # really cached in Redis
 
-    _redis_cli("shutdown", "nosave")
+    private_redis.stop()
 
     for url in ["/", story.get_absolute_url()]:
         response = client.get(url)

@@ -31,34 +31,6 @@ pytestmark = [
 ]
 
 
-def _create_roles():
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
-
-    create_permissions(apps.get_app_config("stories"), verbosity=0)
-    roles = importlib.import_module("stories.migrations.0002_roles").ROLES
-    for name, codenames in roles.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(content_type__app_label="stories", codename__in=codenames))
-
-
-@pytest.fixture(autouse=True)
-def _roles(transactional_db):
-    """The role groups again: an earlier transactional test may have flushed what the data migration made."""
-    _create_roles()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _roles_left_behind(django_db_blocker):
-    """Put the role groups back after this module's last flush, for the tests (and reused databases) that follow."""
-    yield
-    with django_db_blocker.unblock():
-        _create_roles()
-
-
 def _all_at_once(attempt, count=ATTEMPTS):
     """Run `attempt()` in `count` threads released together; return what each returned or raised."""
     barrier = threading.Barrier(count)

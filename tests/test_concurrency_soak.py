@@ -4,38 +4,23 @@ scripts/soak.py runs the full 60-second, 32-client version; this keeps the
 script honest with a few seconds of the same traffic.
 """
 
+import contextlib
 import json
 import os
-import subprocess
-import sys
-import uuid
 
-from tests.servers import ROOT
+from tests.servers import child_env, run_script, scratch_database
 
 
 def test_a_short_soak_has_no_errors_and_loses_no_opinion(tmp_path):
-    database_url = os.environ.get("DATABASE_URL", "")
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     args = ["--duration", "8", "--clients", "8", "--port", "8155", "--workers", "2", "--json", "--opinion-share", "0.4"]
-    if database_url.startswith(("postgres://", "postgresql://")):
-        # A database of our own next to the test database, created and dropped here.
-        name = f"newsroom_soak_{uuid.uuid4().hex[:8]}"
-        base = database_url.rsplit("/", 1)[0]
-        subprocess.run(["dropdb", "--if-exists", "--force", "-h", "127.0.0.1", "-U", "postgres", name], check=False)
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        args += ["--database-url", f"{base}/{name}"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW")) and k != "DATABASE_URL"}
-    try:
-        result = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "soak.py"), *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    finally:
-        if "--database-url" in args:
-            subprocess.run(["dropdb", "--if-exists", "--force", "-h", "127.0.0.1", "-U", "postgres", name], check=False)
+    env = child_env()
+    env.pop("DATABASE_URL", None)
+    # On PostgreSQL, a database of our own next to the test database, created and dropped here.
+    with scratch_database("newsroom_soak") if on_postgres else contextlib.nullcontext() as database_url:
+        if database_url:
+            args += ["--database-url", database_url]
+        result = run_script(env, "scripts/soak.py", *args, timeout=600)
     assert result.stdout.strip(), result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 0, figures

@@ -176,10 +176,10 @@ def test_publish_refuses_a_document_breaking_the_highlights_rule(tmp_path, highl
 
 
 def test_a_document_failing_half_way_leaves_nothing_behind(tmp_path, monkeypatch):
-    def refuse(story, user, at=None, comment=""):
+    def refuse(stories_with_times, user):
         raise workflow.TransitionError("The desk is closed.")
 
-    monkeypatch.setattr(workflow, "publish", refuse)
+    monkeypatch.setattr(workflow, "publish_imported", refuse)
     path = write(tmp_path, "tram.txt", TRAM)
 
     _out, err, failure = run(path, "--publish")
@@ -306,14 +306,14 @@ def test_reimporting_a_folder_costs_a_handful_of_queries_too(tmp_path, django_as
 
 
 def test_one_document_failing_in_a_group_does_not_stop_the_others(tmp_path, monkeypatch):
-    real_publish = workflow.publish
+    real_publish_imported = workflow.publish_imported
 
-    def publish(story, user, at=None, comment=""):
-        if story.title.startswith("Bakery number 7 "):
+    def publish_imported(stories_with_times, user):
+        if any(story.title.startswith("Bakery number 7 ") for story, _at in stories_with_times):
             raise workflow.TransitionError("The desk refuses this one.")
-        return real_publish(story, user, at=at, comment=comment)
+        return real_publish_imported(stories_with_times, user)
 
-    monkeypatch.setattr(workflow, "publish", publish)
+    monkeypatch.setattr(workflow, "publish_imported", publish_imported)
     many(tmp_path, 12)
 
     out, err, failure = run(tmp_path, "--publish")

@@ -8,12 +8,12 @@ from stories.importing import (
     DocumentError,
     OpinionText,
     StoryDocument,
-    check_publishable,
     decode,
     format_date,
     parse,
     render,
 )
+from stories.ingest import check_publishable
 
 DOCUMENT = """\
 Mar 3, 2026, 9:05 AM

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from stories.models import Opinion, Section, Status, Story
-from stories.views import _newest_first
+from stories.models import Opinion, Section, Status, Story, StoryQuerySet
+
+_newest_first = StoryQuerySet.newest_first  # the reader order the views use
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -4,7 +4,7 @@ import pytest
 
 from stories.models import Status, Story
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, login, story_form_data
+from tests.story_admin_helpers import change_url, story_form_data
 from tests.test_workflow import make_story
 
 # Every test here uses the database (some only through request.getfixturevalue).
@@ -40,7 +40,7 @@ RIGHTS = {
 def test_each_role_opens_a_story_as_the_rules_say(request, client, writer, role, state):
     user = request.getfixturevalue(role)
     story = make_story(state, writer)
-    login(client, user)
+    client.force_login(user)
     response = client.get(change_url(story))
     expected = RIGHTS[(role, state)]
     if expected == "hidden":
@@ -63,7 +63,8 @@ def test_each_role_opens_a_story_as_the_rules_say(request, client, writer, role,
 
 def test_a_writer_creating_a_story_owns_it_and_carries_the_byline(client, writer):
     data = story_form_data(highlights=["One.", "Two."], title="New story", slug="new-story")
-    response = login(client, writer).post("/admin/stories/story/add/", data)
+    client.force_login(writer)
+    response = client.post("/admin/stories/story/add/", data)
     assert response.status_code == 302
     story = Story.objects.get(slug="new-story")
     assert story.created_by == writer
@@ -74,19 +75,22 @@ def test_a_writer_creating_a_story_owns_it_and_carries_the_byline(client, writer
 
 def test_a_given_byline_is_kept(client, writer, editor):
     data = story_form_data(highlights=["One."], title="Desk story", slug="desk-story", authors=[writer.pk])
-    login(client, editor).post("/admin/stories/story/add/", data)
+    client.force_login(editor)
+    client.post("/admin/stories/story/add/", data)
     story = Story.objects.get(slug="desk-story")
     assert story.created_by == editor
     assert list(story.authors.all()) == [writer]
 
 
 def test_moderators_may_not_add_stories(client, moderator):
-    assert login(client, moderator).get("/admin/stories/story/add/").status_code == 403
+    client.force_login(moderator)
+    assert client.get("/admin/stories/story/add/").status_code == 403
 
 
 def test_an_edit_to_a_published_story_is_live_at_once_and_recorded(client, editor, writer):
     story = StoryFactory(published=True, created_by=writer)
-    login(client, editor).post(change_url(story), story_form_data(story, title="Corrected headline"))
+    client.force_login(editor)
+    client.post(change_url(story), story_form_data(story, title="Corrected headline"))
     story.refresh_from_db()
     assert Story.objects.published().get(pk=story.pk).title == "Corrected headline"
     assert story.last_edited_by == editor

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from stories.views import preview_link_for
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import login
 
 BANNER = "Preview — not published"
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,8 @@ def _assert_private(response):
 @pytest.mark.parametrize("role", ["writer", "editor", "moderator", "admin_user"])
 def test_staff_who_may_see_a_draft_preview_it_with_the_banner(request, client, writer, role):
     story = StoryFactory(title="Tram line draft", created_by=writer)
-    response = login(client, request.getfixturevalue(role)).get(_preview(story))
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(_preview(story))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tram line draft" in html and BANNER in html
@@ -36,12 +36,14 @@ def test_staff_who_may_see_a_draft_preview_it_with_the_banner(request, client, w
 
 def test_a_writer_cannot_preview_someone_elses_draft(client, writer, other_writer):
     story = StoryFactory(created_by=other_writer)
-    assert login(client, writer).get(_preview(story)).status_code == 404
+    client.force_login(writer)
+    assert client.get(_preview(story)).status_code == 404
 
 
 def test_a_reader_without_staff_rights_is_sent_to_log_in(client, reader):
     story = StoryFactory()
-    response = login(client, reader).get(_preview(story))
+    client.force_login(reader)
+    response = client.get(_preview(story))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
     assert client.logout() is None
@@ -55,7 +57,8 @@ def test_the_public_page_of_a_draft_is_still_a_404(client):
 
 def test_an_editor_creates_a_link_that_works_without_an_account(client, editor):
     story = StoryFactory(title="Embargoed story", in_review=True)
-    response = login(client, editor).post(reverse("admin:stories_story_preview_link", args=[story.pk]), follow=True)
+    client.force_login(editor)
+    response = client.post(reverse("admin:stories_story_preview_link", args=[story.pk]), follow=True)
     link = re.search(r"https?://\S+/preview/link/[^\s<\"]+", response.content.decode()).group(0)
     client.logout()
     shared = client.get(link)
@@ -67,7 +70,8 @@ def test_an_editor_creates_a_link_that_works_without_an_account(client, editor):
 def test_writers_cannot_create_preview_links(client, writer):
     story = StoryFactory(created_by=writer)
     url = reverse("admin:stories_story_preview_link", args=[story.pk])
-    assert login(client, writer).post(url).status_code == 403
+    client.force_login(writer)
+    assert client.post(url).status_code == 403
 
 
 def test_an_expired_link_is_a_404(client, settings, monkeypatch):

@@ -6,7 +6,7 @@ from reversion.models import Version
 
 from stories.models import Status, Story
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, login, story_form_data
+from tests.story_admin_helpers import change_url, story_form_data
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _save(client, story, **fields):
 def edited(client, editor):
     """A published story saved twice in the admin: two versions."""
     story = StoryFactory(title="First headline", published=True)
-    login(client, editor)
+    client.force_login(editor)
     first = _save(client, story, highlights=["Old point."], body="<p>Old body.</p>")
     second = _save(client, story, title="Second headline", highlights=["New point.", "Another."], body="<p>New.</p>")
     return story, first, second
@@ -49,7 +49,7 @@ def test_the_history_lists_the_versions(client, edited):
 
 def test_two_versions_compare_line_by_line_and_escaped(client, editor):
     story = StoryFactory(title="Plain")
-    login(client, editor)
+    client.force_login(editor)
     old = _save(client, story)
     new = _save(client, story, title="<script>alert(1)</script> headline", body="<p>Plain.</p><p>Added.</p>")
     url = reverse("admin:stories_story_compare", args=[story.pk]) + f"?a={old.pk}&b={new.pk}"
@@ -78,7 +78,7 @@ def test_restoring_brings_back_the_content_but_never_the_status(client, edited):
 
 def test_restoring_never_unpublishes_even_from_a_draft_version(client, editor):
     story = StoryFactory(title="Draft title")
-    login(client, editor)
+    client.force_login(editor)
     draft_version = _save(client, story)
     Story.objects.filter(pk=story.pk).update(status=Status.PUBLISHED)
     story.refresh_from_db()
@@ -102,8 +102,8 @@ def test_restoring_from_a_stale_page_is_refused(client, edited):
 
 def test_a_writer_cannot_restore_a_story_in_review(client, writer, editor):
     story = StoryFactory(created_by=writer, in_review=True)
-    login(client, editor)
+    client.force_login(editor)
     version = _save(client, story)
-    login(client, writer)
+    client.force_login(writer)
     url = reverse("admin:stories_story_restore", args=[story.pk, version.pk])
     assert client.post(url, {"base_version": story.version}).status_code == 403

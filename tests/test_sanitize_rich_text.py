@@ -4,7 +4,7 @@ import pytest
 
 from stories.models import Story
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, login, story_form_data
+from tests.story_admin_helpers import change_url, story_form_data
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -52,14 +52,16 @@ def _clean(body):
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_hostile_markup_is_removed_when_a_story_is_created(client, editor, payload):
     data = story_form_data(highlights=["One."], title="Hostile", slug="hostile", body=payload)
-    assert login(client, editor).post("/admin/stories/story/add/", data).status_code == 302
+    client.force_login(editor)
+    assert client.post("/admin/stories/story/add/", data).status_code == 302
     assert _clean(Story.objects.get(slug="hostile").body) == []
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_hostile_markup_is_removed_when_a_story_is_edited(client, editor, payload):
     story = StoryFactory(published=True)
-    assert login(client, editor).post(change_url(story), story_form_data(story, body=payload)).status_code == 302
+    client.force_login(editor)
+    assert client.post(change_url(story), story_form_data(story, body=payload)).status_code == 302
     story.refresh_from_db()
     assert _clean(story.body) == []
 
@@ -71,7 +73,8 @@ def test_good_markup_survives(client, editor):
         "<ul><li>One</li></ul><ol><li>Two</li></ol>"
     )
     story = StoryFactory()
-    login(client, editor).post(change_url(story), story_form_data(story, body=body))
+    client.force_login(editor)
+    client.post(change_url(story), story_form_data(story, body=body))
     story.refresh_from_db()
     for kept in [
         "<h2>Sub</h2>",
@@ -89,7 +92,8 @@ def test_good_markup_survives(client, editor):
 def test_the_public_page_never_carries_the_payload(client, editor):
     story = StoryFactory(published=True)
     payload = '<p>Fine</p><a href="jav&#x09;ascript:alert(1)">x</a><svg onload="alert(1)"></svg><script>x()</script>'
-    login(client, editor).post(change_url(story), story_form_data(story, body=payload))
+    client.force_login(editor)
+    client.post(change_url(story), story_form_data(story, body=payload))
     client.logout()
     html = client.get(story.get_absolute_url()).content.decode().lower()
     assert "alert(1)" not in html and "<svg" not in html and "x()" not in html

@@ -8,12 +8,6 @@ from django.db import close_old_connections, connection
 from stories import workflow
 from stories.models import Status, Story, StoryTransition
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import ensure_roles
-
-
-@pytest.fixture(autouse=True)
-def _roles(transactional_db):
-    ensure_roles()
 
 
 @pytest.mark.postgres

@@ -1,21 +1,16 @@
-"""The desk's dashboard on the admin index: what is waiting for whom."""
+"""The desk's dashboard on the admin index (what is waiting for whom), and how the admin names people."""
 
 from django import template
 from django.db.models import OuterRef, Subquery
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
-from stories.models import Opinion, Status, Story, StoryTransition
+from stories import workflow
+from stories.models import Opinion, Story, StoryTransition, display_name
 
 register = template.Library()
+register.filter("display_name", display_name)
 
 ROWS = 8
-
-
-def _admin_url(name):
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 @register.inclusion_tag("admin/_dashboard.html", takes_context=True)
@@ -24,9 +19,10 @@ def newsroom_dashboard(context):
     user = context["request"].user
     if not user.has_perm("stories.view_story"):
         return {"show": False}
-    visible = Story.objects.visible_to(user).select_related("section").prefetch_related("authors")
+    visible = Story.objects.visible_to(user)
+    sent_back = workflow.TRANSITIONS["request_changes"]
     last_request = StoryTransition.objects.filter(
-        story=OuterRef("pk"), from_status=Status.REVIEW, to_status=Status.DRAFT
+        story=OuterRef("pk"), from_status=sent_back.source, to_status=sent_back.target
     ).order_by("-created_at", "-pk")
     drafts = (
         Story.objects.owned_by(user)
@@ -35,14 +31,9 @@ def newsroom_dashboard(context):
         .order_by("-updated_at")
     )
     changelist = reverse("admin:stories_story_changelist")
-    in_review = visible.in_review().order_by("updated_at")
-    scheduled = visible.scheduled().order_by("published_at")
-    opinions = None
-    if user.has_perm("stories.view_opinion"):
-        opinions = {
-            "count": Opinion.objects.pending().count(),
-            "url": _admin_url("admin:stories_opinion_changelist"),
-        }
+    # The review list shows byline and section; the scheduled list only the headline and the time.
+    in_review = visible.in_review().select_related("section").prefetch_related("authors").order_by("updated_at")
+    scheduled = visible.scheduled().only("title", "published_at").order_by("published_at")
     return {
         "show": True,
         "in_review": list(in_review[:ROWS]),
@@ -55,5 +46,5 @@ def newsroom_dashboard(context):
         "my_drafts_count": drafts.count(),
         "can_add": user.has_perm("stories.add_story"),
         "add_url": reverse("admin:stories_story_add"),
-        "opinions": opinions,
+        "opinions_waiting": Opinion.objects.pending().count() if user.has_perm("stories.view_opinion") else None,
     }

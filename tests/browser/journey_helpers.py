@@ -1,11 +1,9 @@
 """What the end-to-end journeys share: the newsroom's people, logging in, screenshots and a CSP watch."""
 
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, UserFactory
-from tests.story_admin_helpers import ensure_roles
 
 # Reported through a function exposed by the test, so a violation on a page the test has already left still counts.
 REPORT_CSP_VIOLATIONS = """
@@ -27,14 +25,10 @@ PEOPLE = {
 
 def staff():
     """The desk: a writer (wendy), two editors (eddie, erin) and a moderator (mo), by username."""
-    # A transactional test flushes the database, role groups included.
-    ensure_roles()
-    people = {}
-    for username, (first, last, group) in PEOPLE.items():
-        user = UserFactory(username=username, first_name=first, last_name=last, is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
-        people[username] = user
-    return people
+    return {
+        username: UserFactory(username=username, first_name=first, last_name=last, role=group)
+        for username, (first, last, group) in PEOPLE.items()
+    }
 
 
 class CspWatch:

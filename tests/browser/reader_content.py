@@ -4,8 +4,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from stories.models import Correction, Highlight
-from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
+from stories.models import Correction
+from tests.factories import (
+    HighlightFactory,
+    OpinionFactory,
+    SectionFactory,
+    StoryFactory,
+    TagFactory,
+    UserFactory,
+)
 
 BODY = (
     "<p>The city council on Tuesday approved the eastern tram extension after a debate that lasted two years "
@@ -47,9 +54,9 @@ def build():
         section=city,
         published_at=now - timedelta(hours=1),
         authors=[ann, bo],
+        highlights=[],
     )
     story.tags.add(transport)
-    story.highlights.all().delete()
     for position, text in enumerate(
         [
             "The council voted 31 to 12 in favour of the eastern extension.",
@@ -57,7 +64,7 @@ def build():
             "Opponents say the budget ignores rising steel prices.",
         ]
     ):
-        Highlight.objects.create(story=story, text=text, position=position)
+        HighlightFactory(story=story, text=text, position=position)
     Correction.objects.create(story=story, text="An earlier version gave the wrong length for the line.")
     OpinionFactory(story=story, author_name="Marta", body="Finally. The east side has waited long enough.")
     OpinionFactory(story=story, author_name="Jonas", body="I worry about the cost, but it is the right call.")

@@ -1,11 +1,9 @@
 """A writer files a story in the admin and sends it to the desk; an editor's dashboard shows it."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from stories.models import Status, Story
 from tests.factories import PASSWORD, UserFactory
-from tests.story_admin_helpers import ensure_roles
 
 
 def _log_in(page, live_server, username):
@@ -18,11 +16,8 @@ def _log_in(page, live_server, username):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_files_a_story_with_three_highlights_and_submits_it(live_server, page, screenshot):
-    ensure_roles()
-    writer = UserFactory(username="wendy", first_name="Wendy", last_name="Writer", is_staff=True)
-    writer.groups.add(Group.objects.get(name="Writers"))
-    editor = UserFactory(username="eddie", first_name="Eddie", last_name="Editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editors"))
+    writer = UserFactory(username="wendy", first_name="Wendy", last_name="Writer", role="Writers")
+    UserFactory(username="eddie", first_name="Eddie", last_name="Editor", role="Editors")
     blocked = []
     page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
 

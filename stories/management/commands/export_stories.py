@@ -1,17 +1,29 @@
 """Export stories as plain-text documents, one <slug>.txt per story."""
 
+import operator
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Prefetch, Q
+from django.db.models import Case, F, Prefetch, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stories.importing import OpinionText, StoryDocument, render
 from stories.models import Highlight, Opinion, Section, Status, Story
 from stories.richtext import html_to_paragraphs
 
-STATUSES = ["draft", "review", "published", "scheduled"]
+# What each --status selects; "published" includes the scheduled ones.
+STATUSES = {
+    "draft": lambda stories: stories.drafts(),
+    "review": lambda stories: stories.in_review(),
+    "published": lambda stories: stories.filter(status=Status.PUBLISHED),
+    "scheduled": lambda stories: stories.scheduled(),
+}
+
+# The date a document carries: a published (or scheduled) story's publication time, any other's creation time.
+DOCUMENT_DATE = Coalesce(Case(When(status=Status.PUBLISHED, then=F("published_at"))), F("created_at"))
 
 
 def parse_day(value: str) -> date:
@@ -21,16 +33,13 @@ def parse_day(value: str) -> date:
         raise CommandError(f"{value!r} is not a date like 2026-03-31.") from None
 
 
-def document_date(story: Story) -> datetime:
-    """A published (or scheduled) story carries its publication time, any other its creation time."""
-    moment = story.published_at if story.status == Status.PUBLISHED and story.published_at else story.created_at
-    return timezone.localtime(moment, timezone.get_default_timezone()).replace(tzinfo=None, second=0, microsecond=0)
-
-
 def story_document(story: Story) -> StoryDocument:
-    """The story as a document: expects highlights prefetched and `approved_opinions` set."""
+    """The story as a document: expects `document_date` annotated (DOCUMENT_DATE), highlights
+    prefetched and `approved_opinions` set."""
     return StoryDocument(
-        date=document_date(story),
+        date=timezone.localtime(story.document_date, timezone.get_default_timezone()).replace(
+            tzinfo=None, second=0, microsecond=0
+        ),
         headline=story.title,
         highlights=tuple(h.text for h in story.highlights.all()),
         paragraphs=tuple(html_to_paragraphs(story.body)),
@@ -46,7 +55,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--status",
             action="append",
-            choices=STATUSES,
+            choices=list(STATUSES),
             help="Only stories in this state; repeat for several. 'published' includes scheduled ones.",
         )
         parser.add_argument("--section", action="append", metavar="SLUG", help="Only this section; repeatable.")
@@ -64,37 +73,32 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Exported {count} stor{'y' if count == 1 else 'ies'} to {folder}"))
 
     def selected(self, statuses, sections, since, until):
-        stories = Story.objects.prefetch_related(
-            Prefetch("highlights", queryset=Highlight.objects.order_by("position", "pk")),
-            Prefetch(
-                "opinions",
-                queryset=Opinion.objects.approved().order_by("created_at", "pk"),
-                to_attr="approved_opinions",
-            ),
-        ).order_by("pk")
+        stories = Story.objects.all()
         if statuses:
-            wanted = Q(pk__in=[])
-            for name in statuses:
-                if name == "scheduled":
-                    wanted |= Q(status=Status.PUBLISHED, published_at__gt=timezone.now())
-                else:
-                    wanted |= Q(status=name)
-            stories = stories.filter(wanted)
+            stories = reduce(operator.or_, (STATUSES[name](stories) for name in statuses))
+        stories = (
+            stories.annotate(document_date=DOCUMENT_DATE)
+            .prefetch_related(
+                Prefetch("highlights", queryset=Highlight.objects.order_by("position", "pk")),
+                Prefetch(
+                    "opinions",
+                    queryset=Opinion.objects.approved().order_by("created_at", "pk"),
+                    to_attr="approved_opinions",
+                ),
+            )
+            .order_by("pk")
+        )
         if sections:
             known = set(Section.objects.filter(slug__in=sections).values_list("slug", flat=True))
             unknown = sorted(set(sections) - known)
             if unknown:
                 raise CommandError(f"No section with the slug {', '.join(unknown)}.")
             stories = stories.filter(section__slug__in=sections)
-        # The day filters apply to the date the document carries (see document_date).
-        is_published = Q(status=Status.PUBLISHED, published_at__isnull=False)
+        # The day filters apply to the date the document carries.
         zone = timezone.get_default_timezone()
         if since:
-            start = datetime.combine(parse_day(since), time.min, tzinfo=zone)
-            stories = stories.filter(
-                (is_published & Q(published_at__gte=start)) | (~is_published & Q(created_at__gte=start))
-            )
+            stories = stories.filter(document_date__gte=datetime.combine(parse_day(since), time.min, tzinfo=zone))
         if until:
-            end = datetime.combine(parse_day(until) + timedelta(days=1), time.min, tzinfo=zone)
-            stories = stories.filter((is_published & Q(published_at__lt=end)) | (~is_published & Q(created_at__lt=end)))
+            end = parse_day(until) + timedelta(days=1)
+            stories = stories.filter(document_date__lt=datetime.combine(end, time.min, tzinfo=zone))
         return stories

@@ -5,10 +5,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.test.utils import override_settings
 
 from stories import workflow
-from stories.ingest import CREATED, FAILED, UPDATED, ImportResult, import_files
+from stories.ingest import CREATED, FAILED, UPDATED, ImportResult, import_files, tally
 
 # Documents written together in a few queries (see stories/ingest.py); each is still all
 # or nothing. Bigger groups save little more and keep the database locked longer.
@@ -35,9 +34,6 @@ class Command(BaseCommand):
             help="Act as this person (byline, audit trail, rights). Default: the system.",
         )
 
-    # Publishing goes draft → review → published in one go: the workflow's "please review"
-    # email to the editors would announce, once per document, a review nobody needs to do.
-    @override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}})
     def handle(self, *args, paths, publish, dry_run, as_user, **options):
         user = self.acting_user(as_user, publish)
         files, missing = find_documents(paths)
@@ -48,14 +44,13 @@ class Command(BaseCommand):
         progress = len(files) > 1 and self.stderr.isatty() and options["verbosity"] > 0
         done = 0
         for batch in batched(files, GROUP_SIZE):
-            contents = []
+            entries = []
             for path in batch:
                 try:
-                    contents.append((str(path), path.read_bytes()))
+                    entries.append((str(path), path.read_bytes()))
                 except OSError as exc:
-                    results.append(ImportResult(str(path), FAILED, message=exc.strerror or str(exc)))
-                    self.report(results[-1], progress, options["verbosity"])
-            for result in import_files(contents, publish=publish, user=user, dry_run=dry_run):
+                    entries.append(ImportResult(str(path), FAILED, message=exc.strerror or str(exc)))
+            for result in import_files(entries, publish=publish, user=user, dry_run=dry_run):
                 results.append(result)
                 self.report(result, progress, options["verbosity"])
             done += len(batch)
@@ -63,9 +58,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"\rImporting {done}/{len(files)}", ending="")
         self.clear_progress(progress)
 
-        created = sum(r.action == CREATED for r in results)
-        updated = sum(r.action == UPDATED for r in results)
-        failed = sum(r.failed for r in results)
+        counts = tally(results)
+        created, updated, failed = counts[CREATED], counts[UPDATED], counts[FAILED]
         if dry_run:
             summary = f"Dry run, nothing written: would import {created}, update {updated}; failed {failed}"
         else:
@@ -93,9 +87,9 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {username!r}.") from None
         if not user.is_active:
             raise CommandError(f"{username} is not an active user.")
-        if not user.has_perm("stories.add_story"):
+        if not workflow.may_import(user):
             raise CommandError(f"{username} may not create stories.")
-        if publish and not workflow.is_editor(user):
+        if not workflow.may_import(user, publish=publish):
             raise CommandError(f"{username} may not publish stories (--publish needs an editor).")
         return user
 
