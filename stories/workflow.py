@@ -385,14 +385,13 @@ def receive_opinion(
     """
     if status not in (OpinionStatus.PENDING, OpinionStatus.SPAM):
         raise TransitionError(f"A new opinion cannot be {status!r}.", code="bad_decision")
-    with transaction.atomic():
-        return Opinion.objects.create(
-            story=story,
-            author_name=author_name,
-            email=email,
-            body=body,
-            ip_hash=ip_hash,
-            flags=flags,
-            status=status,
-            moderated_at=timezone.now() if status == OpinionStatus.SPAM else None,
-        )
+    return Opinion.objects.create(
+        story=story,
+        author_name=author_name,
+        email=email,
+        body=body,
+        ip_hash=ip_hash,
+        flags=flags,
+        status=status,
+        moderated_at=timezone.now() if status == OpinionStatus.SPAM else None,
+    )
