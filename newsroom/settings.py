@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # the stored search vector's field; harmless on SQLite
     "django_filters",
     "reversion",
     "axes",
@@ -117,6 +118,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Local memory by default; Redis in production (redis://127.0.0.1:6379/0).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "newsroom.cache_backend.RedisCache"  # Django's, reusing its client
     # Fail fast when Redis is down: the site then serves uncached pages.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.25, "socket_timeout": 0.25})
 CACHE_MIDDLEWARE_SECONDS = env.int("CACHE_SECONDS", default=300)

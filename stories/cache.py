@@ -48,8 +48,10 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "newsroom:public-version"
 NEXT_GO_LIVE_KEY = "newsroom:next-go-live"
 WENT_LIVE_KEY = "newsroom:went-live:{version}"
-# "v2": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
-PAGE_KEY = "newsroom:page:v2:{version}:{digest}"
+# "v3": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
+# The key holds no version, so one round trip fetches the version and the page together;
+# the page carries the version it was made under and is served only while that is current.
+PAGE_KEY = "newsroom:page:v3:{digest}"
 LOCK_KEY = "newsroom:page-lock:{version}:{digest}"
 
 # Seconds a stored page may be recomputed in the background after its lifetime.
@@ -230,6 +232,7 @@ def _fill(content: bytes, slots, request) -> bytes:
 
 @dataclass(frozen=True)
 class _Page:
+    version: int
     content: bytes
     headers: tuple
     etag: str
@@ -245,16 +248,21 @@ def _digest(request) -> str:
 
 
 def _lookup(digest: str) -> tuple[int | None, _Page | None]:
-    """The version to read and store pages under and the stored page, in two cache round trips.
+    """The current version and the page stored for it, in one cache round trip.
 
     The version is None when this request must be served uncached: the cache is down,
     or a scheduled story has just gone live and the version is being bumped.
     """
-    version = public_version()
-    if not version:
+    if not _cache_usable():
         return None, None
+    key = PAGE_KEY.format(digest=digest)
     try:
-        found = cache.get_many([NEXT_GO_LIVE_KEY, PAGE_KEY.format(version=version, digest=digest)])
+        found = {} if _purge_owed else cache.get_many([VERSION_KEY, NEXT_GO_LIVE_KEY, key])
+        version = found.get(VERSION_KEY)
+        if version is None:  # a purge is owed, or the version was evicted: no page can be current
+            version = public_version()
+            if not version:
+                return None, None
         at = _next_go_live(version, found.get(NEXT_GO_LIVE_KEY))
         if at and at <= timezone.now().timestamp():
             # A scheduled story just went live: one request bumps the version, and every
@@ -265,7 +273,10 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None]:
     except Exception:
         _cache_failed("looking up a page")
         return None, None
-    return version, found.get(PAGE_KEY.format(version=version, digest=digest))
+    page = found.get(key)
+    if page is not None and page.version != version:
+        page = None  # made before the last purge: it may show what readers must no longer see
+    return version, page
 
 
 def _cut_out_per_visit(request, content: bytes) -> tuple[bytes, tuple]:
@@ -279,7 +290,7 @@ def _cut_out_per_visit(request, content: bytes) -> tuple[bytes, tuple]:
     return content, tuple(slots)
 
 
-def _page_from(request, response) -> _Page | None:
+def _page_from(request, response, version: int) -> _Page | None:
     """The shareable form of a response, or None when it must not be shared."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
@@ -293,6 +304,7 @@ def _page_from(request, response) -> _Page | None:
     now = time.time()
     etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
     return _Page(
+        version=version,
         content=content,
         headers=_shared_headers(response, etag, int(now), private),
         etag=etag,
@@ -351,13 +363,15 @@ def _cache_call(action: str, method, *args, **kwargs):
         return None
 
 
-def _wait_for(key: str) -> _Page | None:
+def _wait_for(key: str, version: int) -> _Page | None:
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(LOCK_POLL_SECONDS)
         page = _cache_call("waiting for a page", cache.get, key)
-        if page is not None or not _cache_usable():
+        if page is not None and page.version == version:
             return page
+        if not _cache_usable():
+            return None
     return None
 
 
@@ -376,8 +390,8 @@ def cache_public(view):
         digest = _digest(request)
         version, page = _lookup(digest)
         if version is None:
-            return _compute(request, view, args, kwargs, key=None, status="bypass")
-        key = PAGE_KEY.format(version=version, digest=digest)
+            return _compute(request, view, args, kwargs, version=0, key=None, status="bypass")
+        key = PAGE_KEY.format(digest=digest)
         lock = LOCK_KEY.format(version=version, digest=digest)
         if page is not None and page.fresh_until > time.time():
             return _serve(request, page, "hit")
@@ -385,11 +399,11 @@ def cache_public(view):
         locked = bool(_cache_call("locking a page", cache.add, lock, 1, timeout=LOCK_SECONDS))
         if not locked:
             # Another worker is recomputing this page: serve the stale copy, or wait for the new one.
-            page = page or _wait_for(key)
+            page = page or _wait_for(key, version)
             if page is not None:
                 return _serve(request, page, "stale")
         try:
-            return _compute(request, view, args, kwargs, key=key, status="miss")
+            return _compute(request, view, args, kwargs, version=version, key=key, status="miss")
         finally:
             if locked:
                 _cache_call("unlocking a page", cache.delete, lock)
@@ -397,11 +411,11 @@ def cache_public(view):
     return cached_view
 
 
-def _compute(request, view, args, kwargs, key: str | None, status: str):
+def _compute(request, view, args, kwargs, version: int, key: str | None, status: str):
     response = view(request, *args, **kwargs)
     if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
         response = response.render()
-    page = _page_from(request, response)
+    page = _page_from(request, response, version)
     if page is None:
         return response
     if key is not None and _cache_usable():

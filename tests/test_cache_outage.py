@@ -31,7 +31,7 @@ def private_redis(settings):
     server.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.cache_backend.RedisCache",
             "LOCATION": server.url,
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
@@ -78,3 +78,18 @@ def test_a_purge_missed_during_an_outage_is_made_up_when_the_cache_returns(clien
     response = client.get("/")
     assert "Council delays" in response.text
     assert response["X-Cache"] == "miss"
+
+
+def test_pages_are_cached_again_once_redis_restarts(client, private_redis, monkeypatch):
+    StoryFactory(published=True, title="Council approves the eastern tram line")
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "hit"
+
+    private_redis.stop()
+    assert client.get("/")["X-Cache"] == "bypass"
+    private_redis.start()
+    monkeypatch.setattr(page_cache, "_down_until", 0.0)  # the outage pause is over
+
+    # The cache's one shared client reconnects by itself: no restart of the site.
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"
