@@ -1,12 +1,15 @@
 """EXPLAIN ANALYZE every query a page runs, and flag sequential scans.
 
 Each page is requested through Django's test client with the cache turned
-off; every query it sends is captured and explained on PostgreSQL. A page
+off: timed (the median of a few requests, in this process, so without HTTP),
+then once more with every query it sends captured and explained on PostgreSQL. A page
 "scans" a table when its plan holds a Seq Scan node on it: on a big table that
 is the cost that grows with the archive.
 """
 
 import json
+import statistics
+import time
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -29,6 +32,7 @@ class PagePlan:
     label: str
     url: str
     status: int = 0
+    page_ms: float = 0.0
     queries: int = 0
     database_ms: float = 0.0
     slowest_ms: float = 0.0
@@ -56,13 +60,24 @@ def explain(sql: str) -> tuple[float, set]:
     return root["Execution Time"], scans
 
 
-def plan_pages(pages: list[tuple[str, str]], client: Client | None = None) -> list[PagePlan]:
-    """Request each (label, url) uncached and explain every query it runs."""
+def _median_ms(client: Client, url: str, runs: int) -> float:
+    client.get(url)  # connections, templates and the like are warm for every timed request
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def plan_pages(pages: list[tuple[str, str]], client: Client | None = None, runs: int = 5) -> list[PagePlan]:
+    """Time each (label, url) uncached, then explain every query it runs."""
     client = client or Client()
     results = []
     with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}):
         for label, url in pages:
             result = PagePlan(label, url)
+            result.page_ms = _median_ms(client, url, runs)
             with CaptureQueriesContext(connection) as captured:
                 result.status = client.get(url).status_code
             for query in captured.captured_queries:
@@ -79,10 +94,16 @@ def plan_pages(pages: list[tuple[str, str]], client: Client | None = None) -> li
 
 
 def print_plans(results: list[PagePlan]) -> None:
-    header = f"{'page (uncached)':<24} {'status':>6} {'queries':>7} {'db ms':>8} {'slowest':>8}  sequential scans"
+    header = (
+        f"{'page (uncached)':<24} {'status':>6} {'page ms':>8} {'queries':>7} {'db ms':>8} {'slowest':>8}"
+        "  sequential scans"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         scans = ", ".join(sorted(r.scans)) or "none"
-        print(f"{r.label:<24} {r.status:>6} {r.queries:>7} {r.database_ms:>8.1f} {r.slowest_ms:>8.1f}  {scans}")
+        print(
+            f"{r.label:<24} {r.status:>6} {r.page_ms:>8.1f} {r.queries:>7} {r.database_ms:>8.1f} {r.slowest_ms:>8.1f}"
+            f"  {scans}"
+        )
     print()

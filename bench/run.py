@@ -57,8 +57,7 @@ def parse_args():
     parser.add_argument("--redis-port", type=int, default=8149, help="a private redis-server for the cache")
     parser.add_argument("--locmem", action="store_true", help="cache in each worker's memory instead of Redis")
     parser.add_argument("--only", default="", help="comma-separated target names to run")
-    parser.add_argument("--skip-admin", action="store_true", help="do not time the admin lists")
-    parser.add_argument("--skip-plans", action="store_true", help="do not EXPLAIN the pages' queries")
+    parser.add_argument("--skip-plans", action="store_true", help="do not time the pages in-process nor EXPLAIN them")
     return parser.parse_args()
 
 
@@ -225,43 +224,11 @@ def print_table(targets: list[Target]) -> None:
     print()
 
 
-# --- Admin -----------------------------------------------------------------------------------
-
-
-def time_admin(runs: int = 5) -> list[tuple[str, float]]:
-    """Median milliseconds of the admin story list and opinion queue, as a superuser, in this process."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.urls import reverse
-
-    from bench.seed import ADMIN_USERNAME
-
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=ADMIN_USERNAME))
-    pages = [
-        ("admin story list", reverse("admin:stories_story_changelist")),
-        ("admin opinion queue", reverse("admin:stories_opinion_changelist") + "?status=pending"),
-    ]
-    results = []
-    for label, url in pages:
-        response = client.get(url)
-        if response.status_code != 200:
-            results.append((f"{label} ({url}: status {response.status_code})", float("nan")))
-            continue
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        results.append((f"{label} ({url})", statistics.median(times)))
-    return results
-
-
 # --- Query plans ------------------------------------------------------------------------------
 
 
 def query_plans(stories: int):
-    """Every query of the public pages and admin lists, explained on the seeded archive."""
+    """Every public page and admin list timed in-process, and each of their queries explained."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -359,7 +326,6 @@ def main() -> None:
                 target.runs.append(
                     run_wrk(bases[target.server], target.paths, args.duration, args.connections, workdir)
                 )
-        admin = [] if args.skip_admin else time_admin()
     finally:
         stop(cached)
         stop(uncached)
@@ -370,8 +336,6 @@ def main() -> None:
         f"{args.duration} s × {args.rounds} rounds · cache: {'locmem' if args.locmem else 'Redis'}"
     )
     print_table(targets)
-    for label, ms in admin:
-        print(f"{label:<60} {ms:>8.1f} ms (median of 5)")
     if plans:
         print()
         print_plans(plans)
