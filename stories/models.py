@@ -5,6 +5,7 @@ moves a story (or an opinion) from one state to another.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -105,6 +106,13 @@ class StoryQuerySet(models.QuerySet):
         return self.select_related("section").prefetch_related("highlights", "authors")
 
 
+class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
+    def get_queryset(self):
+        # Only the database reads the search vector (about 1.5 KB a story): no list or page fetches it,
+        # and a save leaves it to the triggers that keep it current.
+        return super().get_queryset().defer("search_vector")
+
+
 class Story(models.Model):
     title = models.CharField("headline", max_length=200)
     slug = models.SlugField(max_length=220, unique=True, help_text="The story's address; made from the headline.")
@@ -142,6 +150,12 @@ class Story(models.Model):
     )
     lead_image_caption = models.CharField("caption and credit", max_length=300, blank=True)
     opinions_closed = models.BooleanField(default=False, help_text="Stop accepting opinions on this story.")
+    # Reader search on PostgreSQL: the headline (weight A), body (C) and highlights (B) as one stored
+    # vector, indexed (story_search_vector_idx). The database computes it (migration 0005's triggers)
+    # whatever writes a story or its highlights: the admin, an import, a restored revision, a bulk
+    # update. No code sets it: a full save sends the headline too, so the trigger replaces what it
+    # sent. Empty on SQLite, which searches without it.
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
     # Optimistic lock: a save based on an older version is refused (edit conflicts).
     version = models.PositiveIntegerField(default=1, editable=False)
     last_edited_by = models.ForeignKey(
@@ -153,7 +167,7 @@ class Story(models.Model):
         editable=False,
     )
 
-    objects = StoryQuerySet.as_manager()
+    objects = StoryManager()
 
     class Meta:
         verbose_name_plural = "stories"

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from stories import search
 from stories.models import Opinion, Section, Status, Story, StoryQuerySet
 
 _newest_first = StoryQuerySet.newest_first  # the reader order the views use
@@ -80,3 +81,25 @@ def test_other_lists_are_served_by_an_index(archive, label, queryset, index):
 
     assert f"using {index}" in text
     assert "Seq Scan" not in text
+
+
+@pytest.mark.parametrize(
+    ("word", "index"),
+    [("story", "story_"), ("2999", "story_search_vector_idx")],
+    ids=["a word in every story", "a word in one story"],
+)
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda word: search.search(Story.objects.published(), word)[:11],
+        lambda word: _newest_first(search.matching(Story.objects.published(), word))[:11],
+    ],
+    ids=["search page", "feed filtered by words"],
+)
+def test_a_search_reads_the_stored_vectors_through_an_index(archive, word, index, queryset):
+    text = plan(queryset(word), seqscan=False)
+
+    assert f" {index}" in text
+    assert "Seq Scan on stories_story" not in text
+    # Matching and ranking read each story's stored vector; nothing parses a headline or body again.
+    assert "to_tsvector" not in text

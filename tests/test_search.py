@@ -1,9 +1,19 @@
 """Search: full-text and ranked on PostgreSQL, a plain fallback on SQLite; any query is safe."""
 
-import pytest
-from django.db import connection
+import io
 
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from reversion.models import Version
+
+from stories.models import Highlight, Story
 from tests.factories import HighlightFactory, StoryFactory
+from tests.story_admin_helpers import change_url, story_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +112,89 @@ def test_results_are_paginated_with_the_query_kept(client, settings):
     response = client.get("/search/", {"q": "tram", "page": "2"})
     assert "You've reached the end" in response.content.decode()
     assert client.get("/search/", {"q": "tram", "page": "3"}).status_code == 404
+
+
+# --- Search follows every change to a story: the admin, imports, restored revisions -----------
+
+
+def _found(story, query):
+    """Whether a reader (a fresh anonymous visitor) searching `query` is shown `story`."""
+    return story.get_absolute_url() in _results(Client(), query)
+
+
+def test_a_headline_and_body_edited_in_the_admin_are_found_by_their_new_words_only(
+    client, editor, django_capture_on_commit_callbacks
+):
+    story = StoryFactory(published=True, title="Council meets", body="<p>The agenda is short.</p>")
+    # Highlights already numbered as the form numbers them: this save leaves them alone.
+    for position, highlight in enumerate(story.highlights.all(), start=1):
+        Highlight.objects.filter(pk=highlight.pk).update(position=position)
+    client.force_login(editor)
+    data = story_form_data(story, title="Council meets the zeppelin club", body="<p>Gondolas return.</p>")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(change_url(story), data).status_code == 302
+    assert _found(story, "zeppelin")
+    assert _found(story, "gondolas")
+    assert not _found(story, "agenda")
+    assert _found(story, "sentence")  # its highlights, untouched ("Highlight sentence number …")
+
+
+def test_a_highlight_added_or_deleted_in_the_admin_changes_what_finds_the_story(
+    client, editor, django_capture_on_commit_callbacks
+):
+    story = StoryFactory(published=True, title="Harbour news", body="<p>Boats.</p>")
+    kept = [h.text for h in story.highlights.all()][:2]
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        data = story_form_data(story, highlights=[*kept, "Lighthouse keepers strike."])
+        assert client.post(change_url(story), data).status_code == 302
+    assert _found(story, "lighthouse")
+    story.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(change_url(story), story_form_data(story, highlights=kept)).status_code == 302
+    assert not _found(story, "keepers")
+
+
+def test_an_imported_story_is_found_by_its_highlights_and_a_reimport_replaces_them(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    document = "Mar 3, 2026, 9:05 AM\n\nTram line approved\n\nHighlights\n- {highlight}\nStory\n\nThe council voted.\n"
+    path = tmp_path / "tram.txt"
+    for highlight in ("Ferry timetables change in June.", "Cyclists get a new lane."):
+        path.write_text(document.format(highlight=highlight))
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("import_stories", str(path), "--publish", stdout=io.StringIO(), stderr=io.StringIO())
+    story = Story.objects.get(title="Tram line approved")
+    assert _found(story, "cyclists")
+    assert not _found(story, "ferry")
+
+
+def test_restoring_a_revision_brings_back_what_finds_the_story(client, editor, django_capture_on_commit_callbacks):
+    story = StoryFactory(published=True, title="Market day")
+    client.force_login(editor)
+    versions = []
+    for highlight in ("Cheesemongers return to the square.", "Florists take the stalls."):
+        story.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(change_url(story), story_form_data(story, highlights=[highlight])).status_code == 302
+        versions.append(Version.objects.get_for_object(story).first())
+    story.refresh_from_db()
+    url = reverse("admin:stories_story_restore", args=[story.pk, versions[0].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"base_version": story.version}).status_code == 302
+    assert _found(story, "cheesemongers")
+    assert not _found(story, "florists")
+
+
+def test_the_results_page_runs_the_same_few_queries_for_one_result_or_a_full_page(client, settings):
+    settings.STORIES_PER_PAGE = 5
+    counts = []
+    for total in (1, 6):
+        while Story.objects.count() < total:
+            StoryFactory(published=True, title="Tram line news")
+        cache.clear()  # each measure starts cold: the budget is for a page computed afresh
+        with CaptureQueriesContext(connection) as captured:
+            html = _results(client, "tram")
+        assert html.count("<mark>Tram</mark>") == min(total, 5)
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= 3
