@@ -6,6 +6,7 @@ refusals into messages.
 """
 
 import difflib
+import json
 import re
 
 import reversion
@@ -13,15 +14,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, F
+from django.core.paginator import Paginator
+from django.db import connections, transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import dateformat, timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -221,6 +225,76 @@ class CorrectionInline(_FollowsStoryRights, admin.StackedInline):
         return super().get_queryset(request).select_related("created_by")
 
 
+# --- Long lists -----------------------------------------------------------------
+# The story list and the opinion queue run over the whole archive (a million stories, more opinions): as they
+# open, each of their queries reads a bounded number of index entries, whatever the archive's size.
+
+# Up to this many rows a list is counted exactly; past it, nobody needs the figure to the unit.
+EXACT_COUNT_LIMIT = 10_000
+
+
+def planner_estimate(queryset):
+    """How many rows PostgreSQL's planner expects the queryset to return (from its statistics), or None."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def capped_counts(querysets, limit):
+    """How many rows each queryset holds, counting no further than limit + 1, in one query.
+
+    A count stops after limit + 1 index entries, so its cost does not grow with the table.
+    """
+    db = querysets[0].db
+    selects, params = [], []
+    for i, queryset in enumerate(querysets):
+        sql, sql_params = queryset.order_by().values("pk")[: limit + 1].query.get_compiler(db).as_sql()
+        # Django compiled the subquery; its values travel as parameters.
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{i})")  # noqa: S608
+        params.extend(sql_params)
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        return list(cursor.fetchone())
+
+
+def shown_count(count, limit):
+    """A capped count as a moderator reads it: "3", "9,999", "10,000+"."""
+    return f"{limit:,}+" if count > limit else f"{count:,}"
+
+
+class ArchivePaginator(Paginator):
+    """Counts a list exactly up to EXACT_COUNT_LIMIT rows; past that, takes PostgreSQL's estimate.
+
+    An exact COUNT(*) reads every matching row (the whole archive, on the unfiltered list) on every request,
+    only to number the pages. `estimated` tells the template to say "about".
+    """
+
+    estimated = False
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        counted = queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()
+        if counted <= EXACT_COUNT_LIMIT:
+            return counted
+        estimate = planner_estimate(queryset)
+        if estimate is None:
+            return queryset.count()
+        self.estimated = True
+        return max(estimate, counted)
+
+
+class IndexedSortChangeList(ChangeList):
+    """Sorts only by the columns the list offers to sort (sortable_by), even for a hand-made ?o= address: the
+    others have no index, and sorting the archive by them reads and sorts every row."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+
 # --- Changelist filters -------------------------------------------------------
 
 
@@ -244,10 +318,28 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AuthorFilter(admin.RelatedOnlyFieldListFilter):
+class SectionFilter(admin.RelatedOnlyFieldListFilter):
+    """Sections holding at least one of the stories listed: one index probe per section, no DISTINCT over the
+    whole archive."""
+
     def field_choices(self, field, request, model_admin):
-        pks = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk", flat=True)
-        users = field.related_model._default_manager.filter(pk__in=pks).order_by("first_name", "last_name")
+        stories = model_admin.get_queryset(request).filter(section=OuterRef("pk"))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=Q(Exists(stories)), ordering=ordering)
+
+
+class AuthorFilter(admin.RelatedOnlyFieldListFilter):
+    """The people on the byline of at least one of the stories listed, by name."""
+
+    def field_choices(self, field, request, model_admin):
+        # One lookup per person: the first of their stories found. PostgreSQL turns an IN or EXISTS into a
+        # join of every story with its byline (the whole archive); a LIMIT 1 subquery it runs per person.
+        stories = model_admin.get_queryset(request).order_by().filter(**{self.field_path: OuterRef("pk")})
+        users = (
+            field.related_model._default_manager.alias(first_story=Subquery(stories.values("pk")[:1]))
+            .filter(first_story__isnull=False)
+            .order_by("first_name", "last_name")
+        )
         return [(u.pk, display_name(u)) for u in users]
 
 
@@ -277,15 +369,20 @@ class StoryAdmin(admin.ModelAdmin):
     list_display_links = ["title"]
     list_filter = [
         StatusFilter,
-        ("section", admin.RelatedOnlyFieldListFilter),
+        ("section", SectionFilter),
         ("authors", AuthorFilter),
         "published_at",
         "created_at",
     ]
     list_select_related = ["section"]
+    # The order of story_admin_order_idx. Kept after a column's own sort as its tie-breaks, so the index
+    # serves that sort too; the other columns have no index to sort a large archive by.
+    ordering = ["-published_at", "-created_at", "-pk"]
+    sortable_by = ["publication"]
     search_fields = ["title", "standfirst", "slug", "dateline"]
     search_help_text = "Search headlines, standfirsts, slugs and datelines."
     list_per_page = 50
+    paginator = ArchivePaginator
     show_full_result_count = False
     save_on_top = True
 
@@ -336,6 +433,9 @@ class StoryAdmin(admin.ModelAdmin):
             return "—"
         when = format_when(story.updated_at)
         return f"{when} by {display_name(story.last_edited_by)}" if story.last_edited_by else when
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
 
     # --- Rights ---
 
@@ -801,8 +901,12 @@ class OpinionStatusFilter(admin.SimpleListFilter):
     ALL = "all"
 
     def lookups(self, request, model_admin):
-        counts = dict(Opinion.objects.order_by().values_list("status").annotate(n=Count("pk")))
-        return [(value, f"{label} ({counts.get(value, 0)})") for value, label in OpinionStatus.choices]
+        # Each count walks opinion_queue_idx and stops past EXACT_COUNT_LIMIT: "Approved (10,000+)".
+        counts = capped_counts([Opinion.objects.filter(status=v) for v in OpinionStatus.values], EXACT_COUNT_LIMIT)
+        return [
+            (value, f"{label} ({shown_count(n, EXACT_COUNT_LIMIT)})")
+            for (value, label), n in zip(OpinionStatus.choices, counts, strict=True)
+        ]
 
     def value(self):
         return super().value() or OpinionStatus.PENDING
@@ -826,12 +930,46 @@ class OpinionStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value())
 
 
-class OpinionStoryFilter(admin.RelatedOnlyFieldListFilter):
-    """Stories that have opinions, by headline."""
+class OpinionStoryFilter(admin.RelatedFieldListFilter):
+    """The stories whose opinions have waited longest for a moderator, each with how many wait on it.
+
+    Not every story with an opinion (on a large archive, most of them): the first few in the queue's own
+    order, found among the oldest pending opinions (opinion_queue_idx), and the story already chosen, if any.
+    Any other story is a search away, or one click on the "(all)" link beside it in the queue.
+    """
+
+    title_text = "story with pending opinions"
+    shown = 20
+    # Oldest pending opinions read to find them: at least `shown` stories unless a few stories hold them all.
+    read = 200
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = self.title_text
 
     def field_choices(self, field, request, model_admin):
-        pks = model_admin.get_queryset(request).order_by().values("story_id")
-        return list(Story.objects.filter(pk__in=pks).order_by("title").values_list("pk", "title"))
+        oldest = Opinion.objects.pending().order_by("created_at").values("story_id")[: self.read]
+        choices = self._waiting(Story.objects.filter(pk__in=oldest), self.shown)
+        listed = {str(pk) for pk, _ in choices}
+        ids = [v for v in self.lookup_val or [] if v.isascii() and v.isdigit() and len(v) <= 19]  # a bigint's digits
+        chosen = {str(int(v)) for v in ids} - listed
+        if chosen:
+            # One exact lookup each: Django answers an out-of-range id with no row rather than an error.
+            choices += self._waiting(Story.objects.filter(Q.create([("pk", v) for v in chosen], connector=Q.OR)))
+        return choices
+
+    @staticmethod
+    def _waiting(stories, limit=None):
+        """(pk, "Headline (pending count)") of the stories, the one waiting longest first."""
+        pending = Q(opinions__status=OpinionStatus.PENDING)
+        rows = (
+            stories.annotate(
+                waiting=Count("opinions", filter=pending), since=Min("opinions__created_at", filter=pending)
+            )
+            .order_by(F("since").asc(nulls_last=True), "pk")
+            .values_list("pk", "title", "waiting")[:limit]
+        )
+        return [(pk, f"{title} ({waiting})" if waiting else title) for pk, title, waiting in rows]
 
 
 # Bulk actions in the queue, and the same decisions on an opinion's own page.
@@ -844,11 +982,14 @@ class OpinionAdmin(admin.ModelAdmin):
     list_display_links = ["author"]
     list_filter = [OpinionStatusFilter, ("story", OpinionStoryFilter), ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["story"]
-    # Oldest first: the queue is worked through in the order readers wrote.
+    # Oldest first: the queue is worked through in the order readers wrote (opinion_queue_idx: status, then
+    # time). Only the age column sorts: the others have no index to sort a large queue by.
     ordering = ["created_at", "pk"]
+    sortable_by = ["age"]
     search_fields = ["author_name", "body", "email", "story__title"]
     search_help_text = "Search names, opinion text, email addresses and headlines."
     list_per_page = 50
+    paginator = ArchivePaginator
     show_full_result_count = False
     # The status filter counts on its own, in one query; facets would count every filter again.
     show_facets = admin.ShowFacets.NEVER
@@ -885,6 +1026,9 @@ class OpinionAdmin(admin.ModelAdmin):
         # Deleting loses the record of a decision; spam and rejection keep it.
         actions.pop("delete_selected", None)
         return actions
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
 
     def get_list_display(self, request):
         if not self.has_moderate_permission(request):

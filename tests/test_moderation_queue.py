@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from stories import admin as story_admin
 from stories import opinions
 from stories.models import Opinion, OpinionStatus
 from tests.factories import OpinionFactory, StoryFactory
@@ -112,3 +113,85 @@ def test_the_change_page_shows_the_whole_text_read_only(client, moderator, story
     assert "Line one\nLine &lt;b&gt;two&lt;/b&gt;" in html
     assert 'name="body"' not in html and 'name="author_name"' not in html
     assert Opinion.objects.get().body == "Line one\nLine <b>two</b>"
+
+
+def _story_choices(html):
+    """The story filter as a moderator reads it: each choice's text, and which one is selected."""
+    sidebar = html.split('id="changelist-filter"', 1)[1]
+    story_filter = sidebar.split("By story with pending opinions", 1)[1].split("</details>", 1)[0]
+    return [
+        (unescape(text), selected == "selected")
+        for selected, text in re.findall(
+            r'<li(?: class="(selected)")?>\s*<a href="[^"]*story__id__exact=\d+[^"]*">([^<]*)</a>', story_filter
+        )
+    ]
+
+
+def test_the_story_filter_offers_the_stories_waiting_longest_with_how_many_wait(client, moderator, story):
+    bakery = StoryFactory(published=True, title="Bakery reopens")
+    quiet = StoryFactory(published=True, title="Quiet story")
+    spammed = StoryFactory(published=True, title="Spammed story")
+    _opinion(story, 50)
+    _opinion(story, 5)
+    _opinion(story, 900, status=OpinionStatus.APPROVED)
+    _opinion(bakery, 500)
+    _opinion(quiet, 1000, status=OpinionStatus.APPROVED)
+    _opinion(spammed, 1000, status=OpinionStatus.SPAM)
+    client.force_login(moderator)
+    html = client.get(QUEUE).content.decode()
+    # In the queue's order (the longest wait first); stories with nothing to moderate are not offered.
+    assert _story_choices(html) == [("Bakery reopens (1)", False), ("Tram line approved (2)", False)]
+    assert "Quiet story" not in html and "Spammed story" not in html
+
+
+def test_the_story_filter_stays_short_however_busy_the_queue(client, moderator):
+    waiting = [StoryFactory(published=True, title=f"Story {n:02}") for n in range(25)]
+    for n, waiting_story in enumerate(waiting):
+        _opinion(waiting_story, 1000 - n)  # Story 00 has waited longest
+    client.force_login(moderator)
+    choices = [text for text, _ in _story_choices(client.get(QUEUE).content.decode())]
+    assert choices == [f"Story {n:02} (1)" for n in range(20)]
+
+
+def test_a_story_opened_from_its_all_link_is_offered_and_selected_in_the_story_filter(client, moderator, story):
+    quiet = StoryFactory(published=True, title="Quiet story")
+    _opinion(story, 10)
+    _opinion(quiet, 60, status=OpinionStatus.APPROVED, author_name="Approved Reader")
+    client.force_login(moderator)
+    row = _rows(client.get(QUEUE + "?status=approved").content.decode())[0]
+    all_link = unescape(re.search(r'href="(\?story__id__exact=\d+&amp;status=all)"', row).group(1))
+    html = client.get(QUEUE + all_link).content.decode()
+    assert "Approved Reader" in _rows(html)[0]
+    assert ("Quiet story", True) in _story_choices(html)
+    assert ("Tram line approved (1)", False) in _story_choices(html)
+
+
+def test_the_status_counts_stop_counting_past_the_limit(client, moderator, story, monkeypatch):
+    monkeypatch.setattr(story_admin, "EXACT_COUNT_LIMIT", 3)
+    for minutes, status in enumerate(["pending"] * 3 + ["approved"] + ["spam"] * 5):
+        _opinion(story, minutes, status=status)
+    client.force_login(moderator)
+    html = client.get(QUEUE).content.decode()
+    for label in ("Pending (3)", "Approved (1)", "Rejected (0)", "Spam (3+)"):
+        assert label in html
+    # The queue itself still lists every opinion of the status chosen.
+    assert len(_rows(client.get(QUEUE + "?status=spam").content.decode())) == 5
+
+
+def test_the_queue_sorts_by_age_and_by_nothing_that_would_read_every_opinion(client, moderator, story):
+    _opinion(story, 50, author_name="Zoe Older")
+    _opinion(story, 5, author_name="Amy Newer")
+    client.force_login(moderator)
+    response = client.get(QUEUE)
+    columns = list(response.context["cl"].list_display)
+    head = response.content.decode().split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert 'class="sortable column-age' in head
+    assert 'class="sortable column-author' not in head and 'class="sortable column-story_link' not in head
+
+    def authors(query):
+        rows = _rows(client.get(f"{QUEUE}?{query}").content.decode())
+        return ["Zoe" if "Zoe Older" in row else "Amy" for row in rows]
+
+    assert authors(f"o=-{columns.index('age')}") == ["Amy", "Zoe"]
+    # A hand-made address sorting by name keeps the queue's own order, oldest first.
+    assert authors(f"o={columns.index('author')}") == ["Zoe", "Amy"]
