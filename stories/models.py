@@ -64,9 +64,9 @@ class Tag(models.Model):
 
 
 class StoryQuerySet(models.QuerySet):
-    def published(self):
-        """What readers may see: published and already live."""
-        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, at=None):
+        """What readers may see: published and already live (at `at`, by default now)."""
+        return self.filter(status=Status.PUBLISHED, published_at__lte=at or timezone.now())
 
     def scheduled(self):
         """Published with a time still in the future: readers cannot see them yet."""

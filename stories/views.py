@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
-from django.db.models import Aggregate, JSONField, Q, Subquery, Value
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Aggregate, Exists, JSONField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
@@ -211,37 +214,103 @@ def _parse_when(value):
 LINK_FIELDS = {"title": "title", "slug": "slug", "published_at": "published_at", "section": "section__name"}
 
 
-def _story_surroundings(story) -> dict:
+def _outer(field, depth):
+    """`field` of the row `depth` subqueries out (OuterRef of OuterRef …)."""
+    reference = OuterRef(field)
+    for _ in range(depth - 1):
+        reference = OuterRef(reference)
+    return reference
+
+
+class _Surroundings:
     """Tags, corrections, previous and next story, related stories and the site's sections, in ONE query.
 
-    The story page has a budget of six queries; these six lists would cost
-    six on their own, so each is folded into a JSON array by the database.
-    (Its `nav_sections` stands in for the lazy one of the `site` context processor.)
+    The story page has a budget of six queries; these six lists would cost six on
+    their own, so each is folded into a JSON array by the database. (Its
+    `nav_sections` stands in for the lazy one of the `site` context processor.)
+
+    Building this query with the ORM costs several times more Python than the
+    database needs to run it, and its SQL is the same for every story: the lists
+    refer to the story's row (OuterRef), so only the story's key and the current
+    time vary. The ORM therefore builds it once per process and database, with
+    marker values in their place, and each page runs that SQL with its own.
     """
-    published = Story.objects.published()
-    through = Story.tags.through
-    story_tags = through.objects.filter(story_id=story.pk).values("tag_id")
-    related = Q(pk__in=through.objects.filter(tag_id__in=story_tags).values("story_id"))
-    if story.section_id:
-        related |= Q(section_id=story.section_id)
-    related_ids = published.filter(related).exclude(pk=story.pk).newest_first().values("pk")[:RELATED_STORIES]
-    columns = {
-        "tag_list": _json_list(Tag.objects.filter(stories=story.pk), name="name", slug="slug"),
-        "correction_list": _json_list(
-            Correction.objects.filter(story=story.pk), kind="kind", text="text", created_at="created_at"
-        ),
-        "related_list": _json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
-        "section_list": _json_list(Section.objects.all(), name="name", slug="slug", position="position"),
-    }
-    if story.published_at is not None:
-        when = story.published_at
+
+    # Values no story and no clock has, to find the two arguments among the compiled query's parameters.
+    PK_MARKER = -918_273_645
+    NOW_MARKER = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+
+    def __init__(self):
+        self._compiled = {}
+
+    @staticmethod
+    def queryset(pk, now):
+        published = Story.objects.published(at=now)
+        # Related: newest first, sharing a tag or the section with the story.
+        through = Story.tags.through
+        story_tags = through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
+        shares_a_tag = Exists(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags))
+        related_ids = (
+            published.filter(shares_a_tag | Q(section_id=_outer("section_id", 2)))
+            .exclude(pk=_outer("pk", 2))
+            .newest_first()
+            .values("pk")[:RELATED_STORIES]
+        )
         # The outer bound (lte/gte) lets the index start at this story instead of at one end of the archive.
-        older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=story.pk))
-        newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=story.pk))
+        when, key = OuterRef("published_at"), OuterRef("pk")
+        older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=key))
+        newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=key))
         link = JSONObject(**LINK_FIELDS)
-        columns["previous_link"] = Subquery(published.filter(older).newest_first().values(j=link)[:1])
-        columns["next_link"] = Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1])
-    row = Story.objects.filter(pk=story.pk).values(**columns).first() or {}
+        return (
+            Story.objects.filter(pk=pk)
+            .order_by()
+            .values(
+                tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
+                correction_list=_json_list(
+                    Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
+                ),
+                related_list=_json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
+                section_list=_json_list(Section.objects.all(), name="name", slug="slug", position="position"),
+                previous_link=Subquery(published.filter(older).newest_first().values(j=link)[:1]),
+                next_link=Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1]),
+            )
+        )
+
+    def _compile(self) -> tuple[str, list, dict, list]:
+        queryset = self.queryset(self.PK_MARKER, self.NOW_MARKER)
+        sql, params = queryset.query.sql_with_params()
+        markers = {"pk": self.PK_MARKER, "now": _db_time(self.NOW_MARKER)}
+        slots = {i: name for i, value in enumerate(params) for name, marker in markers.items() if value == marker}
+        if list(slots.values()).count("pk") != 1 or "now" not in slots.values():
+            raise ImproperlyConfigured(f"The story page's query has unexpected parameters: {params!r}")
+        return sql, params, slots, list(queryset.query.annotation_select)
+
+    def row(self, story) -> dict:
+        if connection.vendor not in self._compiled:
+            self._compiled[connection.vendor] = self._compile()
+        sql, params, slots, names = self._compiled[connection.vendor]
+        arguments = {"pk": story.pk, "now": _db_time(timezone.now())}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [arguments[slots[i]] if i in slots else value for i, value in enumerate(params)])
+            found = cursor.fetchone()
+        if found is None:  # deleted since it was read
+            return {}
+        # Each column is a JSON document (text on some databases), or NULL for an empty list.
+        return {
+            name: json.loads(value) if isinstance(value, str) else value
+            for name, value in zip(names, found, strict=True)
+        }
+
+
+def _db_time(when):
+    return Story._meta.get_field("published_at").get_db_prep_value(when, connection)
+
+
+_surroundings = _Surroundings()
+
+
+def _story_surroundings(story) -> dict:
+    row = _surroundings.row(story)
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
     corrections = [CorrectionNote.from_json(item) for item in row.get("correction_list") or []]
     return {
