@@ -57,6 +57,7 @@ def parse_args():
     parser.add_argument("--redis-port", type=int, default=8149, help="a private redis-server for the cache")
     parser.add_argument("--locmem", action="store_true", help="cache in each worker's memory instead of Redis")
     parser.add_argument("--only", default="", help="comma-separated target names to run")
+    parser.add_argument("--skip-load", action="store_true", help="time and explain the pages, but load nothing")
     parser.add_argument("--skip-plans", action="store_true", help="do not time the pages in-process nor EXPLAIN them")
     return parser.parse_args()
 
@@ -285,6 +286,7 @@ def main() -> None:
     from bench.explain import print_plans
     from stories.models import Section, Story
 
+    call_command("migrate", verbosity=0, interactive=False)  # a database seeded by an older version
     if args.reseed or seed.seeded_count() != args.stories:
         print(f"Seeding {args.stories:,} stories into {args.database_url} …", file=sys.stderr)
         figures = seed.seed(args.stories)
@@ -296,6 +298,10 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
     plans = [] if args.skip_plans else query_plans(args.stories)
+    if args.skip_load:
+        print(f"Newsroom at {args.stories:,} stories")
+        print_plans(plans)
+        return
 
     hot_slugs = list(Story.objects.published().order_by("-published_at").values_list("slug", flat=True)[:200])
     section_slug = Section.objects.order_by("position").values_list("slug", flat=True).first()

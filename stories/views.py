@@ -135,12 +135,18 @@ def author(request, username):
 
 def search_page(request):
     form = search.SearchForm(request.GET)
-    page, results = None, []
+    page, results, capped = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
         query = form.cleaned_data["q"]
         page = list_page(request, search.search(Story.objects.published(), query))
         results = search.results(page.object_list, query)
-    context = {"form": form, "page": page, "results": results}
+        # The last page of the ranked matches: older ones may exist, and the feed's filter finds them.
+        capped = (
+            search.full_text()
+            and not page.has_next
+            and (page.number - 1) * settings.STORIES_PER_PAGE + len(page) >= search.MAX_RANKED
+        )
+    context = {"form": form, "page": page, "results": results, "capped": capped, "max_ranked": search.MAX_RANKED}
     return render(request, "stories/search.html", context)
 
 

@@ -114,6 +114,22 @@ def test_results_are_paginated_with_the_query_kept(client, settings):
     assert client.get("/search/", {"q": "tram", "page": "3"}).status_code == 404
 
 
+@postgres_only
+def test_past_the_ranked_matches_the_reader_is_pointed_to_the_feed_filter_which_finds_the_older_ones(
+    client, settings, monkeypatch
+):
+    monkeypatch.setattr("stories.search.MAX_RANKED", 3)
+    settings.STORIES_PER_PAGE = 2
+    stories = [StoryFactory(published=True, title=f"Tram story {n}") for n in range(4)]
+    assert "most recent matches" not in _results(client, "tram")  # page 1 of 2
+
+    last = client.get("/search/", {"q": "tram", "page": "2"}).content.decode()
+    assert "Search shows the 3 most recent matches" in last
+    assert 'href="/?q=tram"' in last
+    feed = client.get("/", {"q": "tram"}).content.decode() + client.get("/", {"q": "tram", "page": "2"}).text
+    assert all(story.title in feed for story in stories)
+
+
 # --- Search follows every change to a story: the admin, imports, restored revisions -----------
 
 
