@@ -15,7 +15,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Aggregate, Exists, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -255,9 +255,12 @@ class _Surroundings:
         # Related: newest first, sharing a tag or the section with the story.
         through = Story.tags.through
         story_tags = through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
-        shares_a_tag = Exists(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags))
+        # A scalar subquery, probed per candidate while the feed index is walked: an EXISTS here would be
+        # planned as a hash of every story sharing a tag, which grows with the archive.
+        shared_tag = Subquery(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags).values("pk")[:1])
         related_ids = (
-            published.filter(shares_a_tag | Q(section_id=_outer("section_id", 2)))
+            published.alias(shared_tag=shared_tag)
+            .filter(Q(section_id=_outer("section_id", 2)) | Q(shared_tag__isnull=False))
             .exclude(pk=_outer("pk", 2))
             .newest_first()
             .values("pk")[:RELATED_STORIES]
