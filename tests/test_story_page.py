@@ -128,6 +128,22 @@ def test_previous_and_next_stories_are_the_published_neighbours(client):
     assert 'rel="next"' not in newest.split("story-after")[-1]
 
 
+def test_a_scheduled_neighbour_appears_as_next_and_related_once_its_time_comes(client, monkeypatch):
+    # The story page's query is compiled once per process: the time it compares against must be each request's.
+    city = SectionFactory(name="City", slug="city")
+    now = timezone.now()
+    story = StoryFactory(published=True, published_at=now - timedelta(hours=1), section=city)
+    scheduled = StoryFactory(scheduled=True, published_at=now + timedelta(hours=2), section=city, title="Tram opens")
+    before = client.get(story.get_absolute_url()).content.decode()
+    assert "Tram opens" not in before
+
+    later = now + timedelta(hours=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after = client.get(story.get_absolute_url()).content.decode()
+    assert f'<a rel="next" href="{scheduled.get_absolute_url()}">' in after
+    assert "Tram opens" in after[after.index('id="related-heading"') :]
+
+
 def test_a_preview_shows_the_banner_and_is_not_indexable():
     story = StoryFactory(title="Draft about trams")
     request = RequestFactory().get("/")
