@@ -107,10 +107,12 @@ def test_results_are_paginated_with_the_query_kept(client, settings):
     for n in range(3):
         StoryFactory(published=True, title=f"Tram story {n}")
     html = _results(client, "tram")
-    assert 'href="?q=tram&amp;page=2"' in html
+    assert 'href="?q=tram&amp;page=2">More results →</a>' in html
     assert "You've reached the end" not in html
     response = client.get("/search/", {"q": "tram", "page": "2"})
     assert "You've reached the end" in response.content.decode()
+    assert 'href="?q=tram">← Previous results</a>' in response.content.decode()
+    assert "Newer stories" not in response.content.decode()  # results are ranked, not in date order
     assert client.get("/search/", {"q": "tram", "page": "3"}).status_code == 404
 
 
