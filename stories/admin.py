@@ -295,6 +295,18 @@ class IndexedSortChangeList(ChangeList):
         return super().get_ordering_field(field_name)
 
 
+class ArchiveListAdmin(admin.ModelAdmin):
+    """A changelist over the whole archive: counted cheaply (ArchivePaginator), sorted only by indexed columns
+    (IndexedSortChangeList; list them in `sortable_by`)."""
+
+    list_per_page = 50
+    paginator = ArchivePaginator
+    show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return IndexedSortChangeList
+
+
 # --- Changelist filters -------------------------------------------------------
 
 
@@ -347,7 +359,7 @@ class AuthorFilter(admin.RelatedOnlyFieldListFilter):
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(ArchiveListAdmin):
     form = StoryAdminForm
     inlines = [HighlightInline, CorrectionInline]
     prepopulated_fields = {"slug": ["title"]}
@@ -381,9 +393,6 @@ class StoryAdmin(admin.ModelAdmin):
     sortable_by = ["publication"]
     search_fields = ["title", "standfirst", "slug", "dateline"]
     search_help_text = "Search headlines, standfirsts, slugs and datelines."
-    list_per_page = 50
-    paginator = ArchivePaginator
-    show_full_result_count = False
     save_on_top = True
 
     class Media:
@@ -433,9 +442,6 @@ class StoryAdmin(admin.ModelAdmin):
             return "—"
         when = format_when(story.updated_at)
         return f"{when} by {display_name(story.last_edited_by)}" if story.last_edited_by else when
-
-    def get_changelist(self, request, **kwargs):
-        return IndexedSortChangeList
 
     # --- Rights ---
 
@@ -977,7 +983,7 @@ _BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 
 @admin.register(Opinion)
-class OpinionAdmin(admin.ModelAdmin):
+class OpinionAdmin(ArchiveListAdmin):
     list_display = ["story_link", "author", "excerpt", "age", "flag_list"]
     list_display_links = ["author"]
     list_filter = [OpinionStatusFilter, ("story", OpinionStoryFilter), ("created_at", admin.DateFieldListFilter)]
@@ -988,9 +994,6 @@ class OpinionAdmin(admin.ModelAdmin):
     sortable_by = ["age"]
     search_fields = ["author_name", "body", "email", "story__title"]
     search_help_text = "Search names, opinion text, email addresses and headlines."
-    list_per_page = 50
-    paginator = ArchivePaginator
-    show_full_result_count = False
     # The status filter counts on its own, in one query; facets would count every filter again.
     show_facets = admin.ShowFacets.NEVER
     actions = ["approve_selected", "reject_selected", "spam_selected"]
@@ -1026,9 +1029,6 @@ class OpinionAdmin(admin.ModelAdmin):
         # Deleting loses the record of a decision; spam and rejection keep it.
         actions.pop("delete_selected", None)
         return actions
-
-    def get_changelist(self, request, **kwargs):
-        return IndexedSortChangeList
 
     def get_list_display(self, request):
         if not self.has_moderate_permission(request):

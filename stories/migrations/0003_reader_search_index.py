@@ -1,9 +1,9 @@
 """Full-text search indexes (PostgreSQL only; SQLite searches without them).
 
 Expression indexes over each table's own columns: nothing to keep in sync
-when a story or a highlight is saved. The expressions must stay identical to
-`stories.search.story_vector()` and `highlight_vector()`, or the planner
-will not use them. Built CONCURRENTLY so a large table stays writable.
+when a story or a highlight is saved. Built CONCURRENTLY so a large table
+stays writable. Replaced by a stored vector in 0005, which drops them (and
+builds them again from the definitions here when reversed).
 """
 
 from django.db import migrations

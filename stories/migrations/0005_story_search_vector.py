@@ -19,8 +19,15 @@ Then the vector is filled in for existing stories, a GIN index is built on it
 0003, now unused, are dropped.
 """
 
+from importlib import import_module
+
 import django.contrib.postgres.search
 from django.db import migrations
+
+# 0003's expression indexes, dropped here and built again if this migration is reversed,
+# and its RunSQL that does nothing on other databases.
+_search_index = import_module("stories.migrations.0003_reader_search_index")
+PostgreSQLOnly = _search_index.PostgreSQLOnly
 
 # The one definition of the vector, which both triggers call.
 VECTOR_FUNCTION = """
@@ -114,31 +121,6 @@ SEARCH_INDEX = (
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS story_search_vector_idx ON stories_story USING gin (search_vector)"
 )
 
-# 0003's expression indexes, to drop now and to build again if this migration is reversed.
-OLD_STORY_INDEX = """
-CREATE INDEX CONCURRENTLY IF NOT EXISTS stories_story_search_idx ON stories_story USING gin (
-    (setweight(to_tsvector('english'::regconfig, COALESCE(title, '')), 'A')
-     || setweight(to_tsvector('english'::regconfig, COALESCE(body, '')), 'C'))
-)
-"""
-OLD_HIGHLIGHT_INDEX = """
-CREATE INDEX CONCURRENTLY IF NOT EXISTS stories_highlight_search_idx ON stories_highlight USING gin (
-    to_tsvector('english'::regconfig, COALESCE(text, ''))
-)
-"""
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """RunSQL that does nothing on other databases."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-
 
 class Migration(migrations.Migration):
     atomic = False  # CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction
@@ -155,6 +137,6 @@ class Migration(migrations.Migration):
         PostgreSQLOnly(VECTOR_FUNCTION + STORY_TRIGGER + HIGHLIGHT_TRIGGERS, DROP_TRIGGERS),
         PostgreSQLOnly(BACKFILL, migrations.RunSQL.noop),
         PostgreSQLOnly(SEARCH_INDEX, "DROP INDEX CONCURRENTLY IF EXISTS story_search_vector_idx"),
-        PostgreSQLOnly("DROP INDEX CONCURRENTLY IF EXISTS stories_story_search_idx", OLD_STORY_INDEX),
-        PostgreSQLOnly("DROP INDEX CONCURRENTLY IF EXISTS stories_highlight_search_idx", OLD_HIGHLIGHT_INDEX),
+        PostgreSQLOnly("DROP INDEX CONCURRENTLY IF EXISTS stories_story_search_idx", _search_index.STORY_INDEX),
+        PostgreSQLOnly("DROP INDEX CONCURRENTLY IF EXISTS stories_highlight_search_idx", _search_index.HIGHLIGHT_INDEX),
     ]
