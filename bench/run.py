@@ -16,13 +16,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.servers import Site, ThrowawayRedis, production_env  # noqa: E402 (after the path above)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsroom_bench"
 WRK_SCRIPT = """
@@ -65,24 +66,16 @@ def parse_args():
 # --- Environment -------------------------------------------------------------------------
 
 
-def production_env(args, static_root: str, cache_url: str) -> dict:
-    """What an operator would set in production, minus TLS (the benchmark speaks plain HTTP on loopback)."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DEBUG": "off",
-            "SECRET_KEY": "bench-secret-key-only-for-the-local-benchmark-0123456789-abcdefghij",
-            "SECURE_SSL_REDIRECT": "off",
-            "ALLOWED_HOSTS": "127.0.0.1,testserver",
-            "DATABASE_URL": args.database_url,
-            "CACHE_URL": cache_url,
-            "STATIC_ROOT": static_root,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
+def bench_env(args, static_root: Path, cache_url: str) -> dict:
+    """Production settings (tests.servers.production_env) for the bench URLconf, in plain HTTP on loopback."""
+    return production_env(
+        args.database_url,
+        static_root,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        SECURE_SSL_REDIRECT="off",
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        CACHE_URL=cache_url,
     )
-    return env
 
 
 def ensure_database(url: str) -> None:
@@ -98,64 +91,14 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"The server for {url} exited with code {process.returncode}.")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL we built)
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {seconds} s.")
-
-
-def start_redis(port: int) -> subprocess.Popen:
-    if not shutil.which("redis-server"):
-        raise SystemExit("redis-server is not installed; use --locmem.")
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
-        if ping.stdout.strip() == "PONG":
-            return process
-        time.sleep(0.1)
-    process.terminate()
-    raise SystemExit(f"redis-server did not start on port {port}.")
-
-
-def start_gunicorn(port: int, workers: int, env: dict) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "newsroom.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--log-level",
-        "warning",
-        "--backlog",
-        "256",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
-    return process
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def start_site(args, env: dict, port: int, workdir: Path, name: str) -> Site:
+    """gunicorn with `args.workers` sync workers (one thread each), answering /healthz."""
+    site = Site(env, port, workdir / f"{name}.log", workers=args.workers, threads=1)
+    site.start()
+    if status_of(f"http://127.0.0.1:{site.port}/healthz") != 200:
+        site.stop()
+        raise SystemExit(f"The {name} server does not answer /healthz:\n{site.output()[-2000:]}")
+    return site
 
 
 # --- Load ----------------------------------------------------------------------------------
@@ -273,7 +216,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk).")
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     cache_url = "locmemcache://bench" if args.locmem else f"redis://127.0.0.1:{args.redis_port}/0"
-    env = production_env(args, str(workdir / "static"), cache_url)
+    env = bench_env(args, workdir / "static", cache_url)
     os.environ.update(env)
     ensure_database(args.database_url)
 
@@ -312,10 +255,13 @@ def main() -> None:
 
     redis = cached = uncached = None
     try:
-        redis = None if args.locmem else start_redis(args.redis_port)
-        cached = start_gunicorn(args.port, args.workers, env)
-        uncached = start_gunicorn(args.port + 1, args.workers, {**env, "CACHE_URL": "dummycache://"})
-        bases = {"cached": f"http://127.0.0.1:{args.port}", "uncached": f"http://127.0.0.1:{args.port + 1}"}
+        if not args.locmem:
+            redis = ThrowawayRedis(args.redis_port)
+            redis.start()
+            env["CACHE_URL"] = redis.url  # it may have moved to a spare port
+        cached = start_site(args, env, args.port, workdir, "cached")
+        uncached = start_site(args, {**env, "CACHE_URL": "dummycache://"}, args.port + 1, workdir, "uncached")
+        bases = {"cached": f"http://127.0.0.1:{cached.port}", "uncached": f"http://127.0.0.1:{uncached.port}"}
 
         for target in targets:  # prime caches and connections; refuse targets that do not answer 200
             for path in target.paths:
@@ -333,9 +279,9 @@ def main() -> None:
                     run_wrk(bases[target.server], target.paths, args.duration, args.connections, workdir)
                 )
     finally:
-        stop(cached)
-        stop(uncached)
-        stop(redis)
+        for service in (cached, uncached, redis):
+            if service is not None:
+                service.stop()
 
     print(
         f"Newsroom at {args.stories:,} stories · {args.connections} connections · {args.workers} sync workers · "
