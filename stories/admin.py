@@ -1016,7 +1016,7 @@ class OpinionAdmin(ArchiveListAdmin):
     # --- Rights: view to see the queue, moderate_opinion to decide; nobody edits a reader's words ---
 
     def has_moderate_permission(self, request):
-        return request.user.has_perm("stories.moderate_opinion")
+        return workflow.may_moderate(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -445,8 +445,12 @@ def story_preview_link(request, token):
 
 @require_POST
 def post_opinion(request, slug):
-    """A reader sends an opinion from the story page's form; it waits for a moderator (see stories/opinions.py)."""
-    story = _published_story(slug)
+    """A reader sends an opinion from the story page's form; it waits for a moderator (see stories/opinions.py).
+
+    An accepted opinion only redirects: the story's highlights and authors load (lazily) only when the page
+    is shown again with the form's errors.
+    """
+    story = get_object_or_404(Story.objects.published().select_related("section"), slug=slug)
 
     def render_page(form, status):
         context = story_page_context(request, story, opinion_form=form)

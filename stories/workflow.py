@@ -100,6 +100,18 @@ def is_editor(user) -> bool:
     return user.has_perm("stories.publish_story")
 
 
+def stories_seen_by(user) -> str:
+    """Which stories a person may open: "all" (editors, and read-only roles such as moderators),
+    "own" (writers: their own in any state, and what is live) or "published" (readers)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return "published"
+    if user.has_perm("stories.view_story") and (
+        user.is_superuser or user.has_perm("stories.edit_any_story") or not user.has_perm("stories.add_story")
+    ):
+        return "all"
+    return "own" if user.has_perm("stories.add_story") else "published"
+
+
 def can_edit(user, story: Story) -> bool:
     """Editors edit any story in any state; writers their own, while in draft."""
     if user.has_perm("stories.edit_any_story"):
@@ -193,7 +205,7 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             actor=user,
             comment=comment,
         )
-        transaction.on_commit(cache.purge_public_pages)
+        cache.purge_public_pages_on_commit()
         transaction.on_commit(lambda: _notify(name, locked, user, comment))
 
     story.status = locked.status
@@ -264,11 +276,16 @@ MODERATION_DECISIONS = {
 }
 
 
+def may_moderate(user) -> bool:
+    """Whether `user` may approve, reject or mark opinions as spam."""
+    return user.has_perm("stories.moderate_opinion")
+
+
 def moderate(opinion: Opinion, user, decision: str) -> Opinion:
     """Approve, reject or mark an opinion as spam, recording who and when."""
     if decision not in MODERATION_DECISIONS:
         raise TransitionError(f"Unknown moderation decision {decision!r}.", code="bad_decision")
-    if user is not None and not user.has_perm("stories.moderate_opinion"):
+    if user is not None and not may_moderate(user):
         raise PermissionDenied("You may not moderate opinions.")
     with transaction.atomic():
         locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
@@ -278,7 +295,7 @@ def moderate(opinion: Opinion, user, decision: str) -> Opinion:
         locked.moderated_at = timezone.now()
         locked.save(update_fields=["status", "moderated_by", "moderated_at"])
         if was_public or decision == OpinionStatus.APPROVED:
-            transaction.on_commit(cache.purge_public_pages)
+            cache.purge_public_pages_on_commit()
     opinion.status, opinion.moderated_by, opinion.moderated_at = locked.status, locked.moderated_by, locked.moderated_at
     return opinion
 
