@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
@@ -67,9 +69,9 @@ OUTAGE_PAUSE_SECONDS = 5.0
 
 PLACEHOLDER = "__newsroom_per_visit_{}__"
 _NO_STORE_DIRECTIVES = ("private", "no-store", "no-cache")
-# Cookie of django.contrib.messages' CookieStorage; SessionStorage keeps them under this session key.
-MESSAGES_COOKIE = "messages"
-MESSAGES_SESSION_KEY = "_messages"
+# Where django.contrib.messages keeps a reader's messages: a cookie, or a key of the session.
+MESSAGES_COOKIE = CookieStorage.cookie_name
+MESSAGES_SESSION_KEY = SessionStorage.session_key
 
 _down_until = 0.0
 _purge_owed = False

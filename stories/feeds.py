@@ -45,7 +45,7 @@ class LatestStoriesFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return max(item.updated_at, item.published_at)
+        return item.last_modified
 
     def item_author_name(self, item):
         return ", ".join(display_name(a) for a in item.authors.all()) or None

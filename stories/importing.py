@@ -30,14 +30,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
+
+from .models import Highlight, Opinion, Story
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# Mirror the model's field lengths, so that a document too long for the
-# database fails here, with its line number, rather than deep in an INSERT.
-HEADLINE_MAX_LENGTH = 200
-HIGHLIGHT_MAX_LENGTH = 200
-OPINION_NAME_MAX_LENGTH = 80
-OPINION_MAX_LENGTH = 2000
+# The model's field lengths (and the opinion length the site accepts), so that a document too
+# long for the database fails here, with its line number, rather than deep in an INSERT.
+HEADLINE_MAX_LENGTH = Story._meta.get_field("title").max_length
+HIGHLIGHT_MAX_LENGTH = Highlight.MAX_LENGTH
+OPINION_NAME_MAX_LENGTH = Opinion._meta.get_field("author_name").max_length
 
 BULLETS = "•-*"
 END_OF_PAGE = "You've reached the end"
@@ -251,8 +254,8 @@ def parse(text: str) -> StoryDocument:
             raise DocumentError(f"an opinion should read 'Name: what they said'; found {paragraph[:60]!r}", number)
         if len(name) > OPINION_NAME_MAX_LENGTH:
             raise DocumentError(f"an opinion's name is longer than {OPINION_NAME_MAX_LENGTH} characters", number)
-        if len(said) > OPINION_MAX_LENGTH:
-            raise DocumentError(f"an opinion longer than {OPINION_MAX_LENGTH} characters", number)
+        if len(said) > settings.OPINION_MAX_LENGTH:
+            raise DocumentError(f"an opinion longer than {settings.OPINION_MAX_LENGTH} characters", number)
         opinions.append(OpinionText(name, said))
 
     return StoryDocument(

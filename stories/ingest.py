@@ -28,7 +28,7 @@ from django.utils.text import slugify
 
 from . import cache, workflow
 from .importing import DocumentError, StoryDocument, decode, parse
-from .models import Highlight, Opinion, OpinionStatus, Status, Story
+from .models import Highlight, Opinion, Status, Story
 from .richtext import paragraphs_to_html
 
 # Room for a "-123" suffix within the slug field's 220 characters.
@@ -340,16 +340,10 @@ def _write(ready: list[_Incoming], user) -> None:
             if key in known:
                 continue
             known.add(key)
-            # Opinions in a document were moderated where they come from: they are created
-            # approved (a first state, not a status change, so no moderator of ours is named),
-            # in the document's order.
+            # In the document's order, as workflow.imported_opinion makes them.
             opinions.append(
-                Opinion(
-                    story=item.story,
-                    author_name=opinion.author_name,
-                    body=opinion.body,
-                    status=OpinionStatus.APPROVED,
-                    created_at=now,
+                workflow.imported_opinion(
+                    item.story, author_name=opinion.author_name, body=opinion.body, created_at=now
                 )
             )
     Opinion.objects.bulk_create(opinions)

@@ -214,6 +214,11 @@ class Story(models.Model):
     def is_scheduled(self):
         return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
 
+    @property
+    def last_modified(self):
+        """When readers' copy last changed: its publication, or a later edit."""
+        return max(filter(None, [self.updated_at, self.published_at]))
+
     def is_owned_by(self, user):
         if not user.is_authenticated:
             return False

@@ -17,7 +17,7 @@ decides its fate). Before it is stored it has to get past, in this order:
    stored twice; from another client it is flagged for the moderator;
 6. banned words and links over the policy's limit: flagged, and either held in
    the queue or sent straight to spam, as `ModerationPolicy.banned_word_action`
-   says (`workflow.received_status`).
+   says (`workflow.receive_opinion`).
 
 The client address is read from REMOTE_ADDR only (a proxy in front must set it,
 e.g. gunicorn's `--forwarded-allow-ips`): `X-Forwarded-For` is written by the
@@ -348,15 +348,15 @@ def receive(request, story, render_page: Callable[[OpinionForm | None, int], Htt
         flags.append(FLAG_BANNED_WORDS)
     if earlier:
         flags.append(FLAG_DUPLICATE)
-    status = workflow.received_status(policy, breaks_content_rules=FLAG_LINKS in flags or FLAG_BANNED_WORDS in flags)
     opinion = workflow.receive_opinion(
         story,
+        policy=policy,
+        breaks_content_rules=FLAG_LINKS in flags or FLAG_BANNED_WORDS in flags,
         author_name=data["author_name"],
         email=data["email"],
         body=data["body"],
         ip_hash=sender,
         flags=flags,
-        status=status,
     )
     logger.info("Opinion %s received on story %s (flags: %s)", opinion.pk, story.pk, ",".join(flags) or "none")
     # The same answer for held and spammed opinions: a spammer learns nothing from it.

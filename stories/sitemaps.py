@@ -34,7 +34,7 @@ class StorySitemap(CanonicalSitemap):
         return Story.objects.published().only("slug", "updated_at", "published_at").newest_first()
 
     def lastmod(self, item):
-        return max(item.updated_at, item.published_at)
+        return item.last_modified
 
 
 class SectionSitemap(CanonicalSitemap):

@@ -347,7 +347,7 @@ def _news_article(story, authors, corrections, tags, canonical_url) -> str:
         "url": canonical_url,
         "headline": story.title,
         "datePublished": story.published_at.isoformat() if story.published_at else None,
-        "dateModified": max(filter(None, [story.updated_at, story.published_at])).isoformat(),
+        "dateModified": story.last_modified.isoformat(),
         "author": [
             {
                 "@type": "Person",

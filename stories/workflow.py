@@ -373,6 +373,17 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
 # --- Receiving opinions ---------------------------------------------------------
 
 
+def imported_opinion(story: Story, *, author_name: str, body: str, created_at: datetime) -> Opinion:
+    """An opinion from an imported document, unsaved (imports write them in bulk).
+
+    It was moderated where it comes from: it starts approved, a first state rather than a
+    decision, so no moderator of ours is named.
+    """
+    return Opinion(
+        story=story, author_name=author_name, body=body, status=OpinionStatus.APPROVED, created_at=created_at
+    )
+
+
 def opinions_open(story: Story, policy: ModerationPolicy) -> bool:
     """Whether readers may send opinions on `story`: live, not closed by an editor, not past the policy's delay."""
     if story.opinions_closed or not story.is_live:
@@ -382,7 +393,7 @@ def opinions_open(story: Story, policy: ModerationPolicy) -> bool:
     return timezone.now() < story.published_at + timedelta(days=policy.close_after_days)
 
 
-def received_status(policy: ModerationPolicy, *, breaks_content_rules: bool) -> str:
+def _received_status(policy: ModerationPolicy, *, breaks_content_rules: bool) -> str:
     """Where a new opinion goes: spam when it broke the content rules and the policy says so, else pending.
 
     The content rules are banned words and the link limit; a pending opinion waits for a moderator.
@@ -393,15 +404,22 @@ def received_status(policy: ModerationPolicy, *, breaks_content_rules: bool) -> 
 
 
 def receive_opinion(
-    story: Story, *, author_name: str, email: str, body: str, ip_hash: str, flags: list[str], status: str
+    story: Story,
+    *,
+    policy: ModerationPolicy,
+    breaks_content_rules: bool,
+    author_name: str,
+    email: str,
+    body: str,
+    ip_hash: str,
+    flags: list[str],
 ) -> Opinion:
-    """Store a reader's opinion with its final status (`received_status`), in one write.
+    """Store a reader's opinion with its final status (`_received_status`), in one write.
 
     Spam is the system's decision: recorded like a moderator's, with no moderator.
     Neither status is shown to readers, so no cached page is purged.
     """
-    if status not in (OpinionStatus.PENDING, OpinionStatus.SPAM):
-        raise TransitionError(f"A new opinion cannot be {status!r}.", code="bad_decision")
+    status = _received_status(policy, breaks_content_rules=breaks_content_rules)
     return Opinion.objects.create(
         story=story,
         author_name=author_name,
