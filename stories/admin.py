@@ -590,6 +590,8 @@ class StoryAdmin(ArchiveListAdmin):
             import_url = reverse("admin-import-stories")
         except NoReverseMatch:
             import_url = None
+        if not workflow.may_import(request.user, publish=True):
+            import_url = None  # the page would refuse them
         return super().changelist_view(request, {**(extra_context or {}), "import_url": import_url})
 
     def _workflow_context(self, request, story):

@@ -112,3 +112,12 @@ def test_a_visitor_is_sent_to_the_login_page(client):
     response = client.get(url())
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_the_story_list_offers_the_import_page_only_to_those_it_would_not_refuse(client, writer, editor):
+    list_url = reverse("admin:stories_story_changelist")
+    client.force_login(writer)
+    assert client.get(url()).status_code == 403
+    assert "Import stories" not in client.get(list_url).content.decode()
+    client.force_login(editor)
+    assert "Import stories" in client.get(list_url).content.decode()
