@@ -5,17 +5,28 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from stories import workflow
+from stories.admin import EXACT_COUNT_LIMIT, capped_counts, shown_count
 from stories.models import Opinion, Story, StoryTransition, display_name
 
 register = template.Library()
 register.filter("display_name", display_name)
+
+
+@register.filter
+def capped(count):
+    """A count from capped_counts as the desk reads it: "3", "10,000+"."""
+    return shown_count(count, EXACT_COUNT_LIMIT)
+
 
 ROWS = 8
 
 
 @register.inclusion_tag("admin/_dashboard.html", takes_context=True)
 def newsroom_dashboard(context):
-    """Stories in review, scheduled stories, the person's own drafts and the opinions queue, in fixed queries."""
+    """Stories in review, scheduled stories, the person's own drafts and the opinions queue, in fixed queries.
+
+    The four counts come in one query, each stopping past EXACT_COUNT_LIMIT like the admin lists'.
+    """
     user = context["request"].user
     if not user.has_perm("stories.view_story"):
         return {"show": False}
@@ -34,17 +45,20 @@ def newsroom_dashboard(context):
     # The review list shows byline and section; the scheduled list only the headline and the time.
     in_review = visible.in_review().select_related("section").prefetch_related("authors").order_by("updated_at")
     scheduled = visible.scheduled().only("title", "published_at").order_by("published_at")
+    sees_opinions = user.has_perm("stories.view_opinion")
+    lists = [in_review, scheduled, drafts, *([Opinion.objects.pending()] if sees_opinions else [])]
+    in_review_count, scheduled_count, drafts_count, *opinions_waiting = capped_counts(lists, EXACT_COUNT_LIMIT)
     return {
         "show": True,
         "in_review": list(in_review[:ROWS]),
-        "in_review_count": in_review.count(),
+        "in_review_count": in_review_count,
         "in_review_url": changelist + "?status=review",
         "scheduled": list(scheduled[:ROWS]),
-        "scheduled_count": scheduled.count(),
+        "scheduled_count": scheduled_count,
         "scheduled_url": changelist + "?status=scheduled",
         "my_drafts": list(drafts[:ROWS]),
-        "my_drafts_count": drafts.count(),
+        "my_drafts_count": drafts_count,
         "can_add": user.has_perm("stories.add_story"),
         "add_url": reverse("admin:stories_story_add"),
-        "opinions_waiting": Opinion.objects.pending().count() if user.has_perm("stories.view_opinion") else None,
+        "opinions_waiting": opinions_waiting[0] if sees_opinions else None,
     }
