@@ -36,7 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.payloads.forms import find_form  # noqa: E402
-from tests.servers import Browser, Site, ThrowawayRedis, manage, prepare_site, production_env  # noqa: E402
+from tests.servers import (  # noqa: E402
+    Browser,
+    Site,
+    ThrowawayRedis,
+    prepare_site,
+    production_env,
+    stored_opinions,
+)
 
 MARKER = "soak-"
 
@@ -144,18 +151,6 @@ def client(number, args, deadline, tally, stories, paths, min_seconds):
                     tally.refused[text] = answer.status
 
 
-def stored_opinions(env) -> Counter:
-    out = manage(
-        env,
-        "shell",
-        "-c",
-        "from stories.models import Opinion\n"
-        f"for body in Opinion.objects.filter(body__startswith={MARKER!r}).values_list('body', flat=True):\n"
-        "    print('OPINION:' + body)",
-    )
-    return Counter(line[8:] for line in out.splitlines() if line.startswith("OPINION:"))
-
-
 def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-soak-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'soak.sqlite3'}"
@@ -202,7 +197,7 @@ def run(args) -> dict:
         if redis:
             redis.stop()
 
-    stored = stored_opinions(env)
+    stored = stored_opinions(env, prefix=MARKER)
     missing = sorted(tally.acknowledged - set(stored))
     duplicated = sorted(text for text, count in stored.items() if count > 1)
     stored_but_refused = sorted(set(stored) & set(tally.refused) - tally.acknowledged)

@@ -5,8 +5,9 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 
-from tests.factories import UserFactory
+from tests.factories import StoryFactory, UserFactory
 
 
 def ensure_roles():
@@ -48,9 +49,21 @@ def admin_user(db):
 
 
 @pytest.fixture
+def story(db):
+    """A published story; files that need a particular one define their own."""
+    return StoryFactory(published=True)
+
+
+@pytest.fixture
 def reader(db):
     """A logged-in person with no staff role."""
     return UserFactory(username="reader")
+
+
+@pytest.fixture
+def database_features_known():
+    """For query counts: Django probes the database's JSON support once per connection; that probe is not the page's."""
+    assert connection.features.supports_json_field
 
 
 @pytest.fixture(autouse=True)

@@ -18,14 +18,31 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 SECRET = "throwaway-secret-for-local-fault-and-soak-runs-0123456789-abcdefghijkl"
+
+# The test run itself is on PostgreSQL (the PostgreSQL pass of the suite).
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+# What an operator sets in production, for `run_manage` (checks and settings read in a child process).
+PRODUCTION_ENV = {
+    "DEBUG": "off",
+    "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-0123456789",
+    "ALLOWED_HOSTS": "news.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://news.example.com",
+    "SITE_URL": "https://news.example.com",
+    "EMAIL_URL": "smtp+tls://newsroom:mail-password@smtp.example.com:587",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+}
 
 
 def postgres_bin() -> Path | None:
@@ -163,6 +180,19 @@ class ThrowawayRedis:
         self.process = None
 
 
+@contextlib.contextmanager
+def throwaway_redis(port: int):
+    """A started `ThrowawayRedis` (the test is skipped where redis-server is not installed), stopped afterwards."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = ThrowawayRedis(port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def child_env(**extra) -> dict:
     """This process's environment for a child process, without pytest's variables, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
@@ -202,6 +232,30 @@ def manage(env: dict, *args, timeout=300) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def run_manage(*args, env_extra: dict) -> subprocess.CompletedProcess:
+    """manage.py in a clean environment plus `env_extra`: none of the test run's database or production settings.
+
+    Nothing from the test run either: the browser harness sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright,
+    which production must never have.
+    """
+    env = {k: v for k, v in child_env().items() if k not in PRODUCTION_ENV and k != "DATABASE_URL"}
+    env.update(env_extra)
+    return run_script(env, "manage.py", *args, timeout=120)
+
+
+def stored_opinions(env: dict, prefix: str = "") -> Counter:
+    """How many times each opinion text is stored in the site's database (texts starting with `prefix`)."""
+    out = manage(
+        env,
+        "shell",
+        "-c",
+        "from stories.models import Opinion\n"
+        f"for body in Opinion.objects.filter(body__startswith={prefix!r}).values_list('body', flat=True):\n"
+        "    print('OPINION:' + body)",
+    )
+    return Counter(line[8:] for line in out.splitlines() if line.startswith("OPINION:"))
 
 
 def prepare_site(env: dict) -> None:

@@ -1,6 +1,10 @@
 """Building the story admin's POST data the way the change form sends it."""
 
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from stories.models import Status
 
@@ -11,6 +15,13 @@ def change_url(story):
 
 def transition_url(story, name):
     return reverse("admin:stories_story_transition", args=[story.pk, name])
+
+
+def png_upload(name="lead.png", size=(4, 3)):
+    """A small, valid PNG as the browser uploads it."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "navy").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def story_form_data(story=None, highlights=None, base_version=None, corrections=(), **fields):

@@ -1,18 +1,11 @@
 """The same text on the same story: stored once per sender, flagged when another sender repeats it."""
 
-import pytest
-
 from stories import opinions
 from stories.models import Opinion, OpinionStatus
 from tests.factories import StoryFactory
 from tests.opinion_helpers import post_opinion
 
 TEXT = "This tram line is a waste of money."
-
-
-@pytest.fixture
-def story(db):
-    return StoryFactory(published=True)
 
 
 def test_the_same_sender_sending_the_same_text_again_stores_it_once(client, story):

@@ -1,16 +1,10 @@
 """Five opinions per client per ten minutes, counted in the shared cache; more are answered with 429."""
 
-import pytest
 from django.core.cache import cache
 
 from stories.models import Opinion
-from tests.factories import StoryFactory, UserFactory
+from tests.factories import UserFactory
 from tests.opinion_helpers import post_opinion
-
-
-@pytest.fixture
-def story(db):
-    return StoryFactory(published=True)
 
 
 def _send(client, story, n, **extra):

@@ -12,11 +12,6 @@ from tests.factories import StoryFactory
 from tests.opinion_helpers import form_data, hidden_value, post_opinion
 
 
-@pytest.fixture
-def story(db):
-    return StoryFactory(published=True)
-
-
 def test_a_form_sent_back_after_a_few_seconds_is_accepted(client, story):
     assert post_opinion(client, story, seconds_ago=5).status_code == 303
     assert Opinion.objects.count() == 1

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from stories.models import OpinionStatus
 from tests.factories import OpinionFactory, StoryFactory
@@ -65,9 +67,6 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(client, editor, django_as
     StoryFactory.create_batch(3, in_review=True)
     StoryFactory(scheduled=True)
     client.get("/admin/")
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as few:
         client.get("/admin/")
     StoryFactory.create_batch(20, in_review=True)

@@ -1,15 +1,11 @@
 """The story form: grouped fields, highlights, lead image alt text, corrections."""
 
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from stories.admin import StoryAdmin
 from stories.models import Correction, Highlight, Story
 from tests.factories import StoryFactory
-from tests.story_admin_helpers import change_url, story_form_data
+from tests.story_admin_helpers import change_url, png_upload, story_form_data
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
@@ -18,12 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def _png():
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 3), "navy").save(buffer, "PNG")
-    return SimpleUploadedFile("lead.png", buffer.getvalue(), content_type="image/png")
 
 
 def test_the_form_groups_the_fields_and_makes_the_slug_from_the_headline(client, editor):
@@ -91,13 +81,13 @@ def test_a_story_that_left_draft_keeps_at_least_one_highlight(client, editor):
 
 
 def test_a_lead_image_needs_alt_text(client, editor):
-    data = story_form_data(highlights=["One."], title="Pictured", slug="pictured", lead_image=_png())
+    data = story_form_data(highlights=["One."], title="Pictured", slug="pictured", lead_image=png_upload())
     client.force_login(editor)
     response = client.post("/admin/stories/story/add/", data)
     assert response.status_code == 200
     assert "Describe the image" in response.content.decode()
     data = story_form_data(
-        highlights=["One."], title="Pictured", slug="pictured", lead_image=_png(), lead_image_alt="A tram at dusk"
+        highlights=["One."], title="Pictured", slug="pictured", lead_image=png_upload(), lead_image_alt="A tram at dusk"
     )
     assert client.post("/admin/stories/story/add/", data).status_code == 302
     assert Story.objects.get(slug="pictured").lead_image.name.endswith(".png")

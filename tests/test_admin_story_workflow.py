@@ -10,7 +10,7 @@ from django.utils import timezone
 from stories.models import Status, Story, StoryTransition
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, transition_url
-from tests.test_workflow import RIGHTS, ROLES, SOURCE, TARGET, make_story
+from tests.workflow_helpers import RIGHTS, ROLES, SOURCE, TARGET, make_story
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db

@@ -1,13 +1,10 @@
 """Backup and restore keep every row: scripts/backup round trips on SQLite and on PostgreSQL."""
 
 import json
-import os
 
 import pytest
 
-from tests.servers import child_env, manage, run_script, scratch_database
-
-on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+from tests.servers import ON_POSTGRES, child_env, manage, run_script, scratch_database
 
 # Every table, every row: a count and a digest of the rows in primary-key order.
 SNAPSHOT = """
@@ -98,7 +95,7 @@ def postgres_databases():
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not on_postgres, reason="runs in the PostgreSQL pass of the suite")
+@pytest.mark.skipif(not ON_POSTGRES, reason="runs in the PostgreSQL pass of the suite")
 def test_postgres_backup_and_restore_keep_every_row(tmp_path, postgres_databases):
     source, target = (_env(url) for url in postgres_databases)
     _populate(source)

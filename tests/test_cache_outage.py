@@ -1,7 +1,5 @@
 """When the cache (Redis) is down, readers still get every page, uncached, and nothing stale afterwards."""
 
-import shutil
-
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -9,7 +7,7 @@ from stories import cache as page_cache
 from stories import workflow
 from stories.models import Story
 from tests.factories import StoryFactory
-from tests.servers import ThrowawayRedis
+from tests.servers import throwaway_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -25,19 +23,15 @@ def _cache_state(monkeypatch):
 
 @pytest.fixture
 def private_redis(settings):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
-    server = ThrowawayRedis(REDIS_PORT)
-    server.start()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "newsroom.cache_backend.RedisCache",
-            "LOCATION": server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    with throwaway_redis(REDIS_PORT) as server:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "newsroom.cache_backend.RedisCache",
+                "LOCATION": server.url,
+                "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            }
         }
-    }
-    yield server
-    server.stop()
+        yield server
 
 
 def test_pages_are_served_uncached_while_redis_is_down(

@@ -130,7 +130,7 @@ def test_the_csp_nonce_of_a_cached_page_matches_its_own_header(client, story):
 
 
 @pytest.mark.urls(__name__)
-def test_a_stale_page_is_served_while_another_worker_recomputes_it(client, settings, django_assert_num_queries):
+def test_a_stale_page_is_served_while_another_worker_recomputes_it(client, settings):
     settings.CACHE_MIDDLEWARE_SECONDS = 0  # every stored page is stale at once
     first = client.get("/plain/").content
     key = page_cache.LOCK_KEY.format(version=page_cache.public_version(), digest=_digest("/plain/"))

@@ -5,19 +5,18 @@ row lock in `workflow.publish` is what keeps them apart. SQLite serialises
 whole-database writes and cannot show a race; this runs on PostgreSQL.
 """
 
-import os
 import threading
 
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from stories import workflow
 from stories.models import Status, Story, StoryTransition
 from tests.factories import StoryFactory
-from tests.servers import Browser, Site, production_env
+from tests.servers import ON_POSTGRES, Browser, Site, production_env
+from tests.story_admin_helpers import transition_url
 
 ATTEMPTS = 50
 PORT = 8153
@@ -25,7 +24,7 @@ PORT = 8153
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+        not ON_POSTGRES,
         reason="needs PostgreSQL: SQLite cannot run these writers at the same time",
     ),
 ]
@@ -91,7 +90,7 @@ def test_fifty_simultaneous_publish_buttons_in_the_admin_make_one_transition(edi
     site.start()
     # An unmasked CSRF secret is a valid token for its own cookie; no page needs rendering first.
     secret = get_random_string(32)
-    url = reverse("admin:stories_story_transition", args=[story.pk, "publish"])
+    url = transition_url(story, "publish")
 
     def press_publish():
         editor_tab = Browser(site.port, behind_tls_proxy=False, timeout=60)

@@ -6,18 +6,16 @@ script honest with a few seconds of the same traffic.
 
 import contextlib
 import json
-import os
 
-from tests.servers import child_env, run_script, scratch_database
+from tests.servers import ON_POSTGRES, child_env, run_script, scratch_database
 
 
-def test_a_short_soak_has_no_errors_and_loses_no_opinion(tmp_path):
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+def test_a_short_soak_has_no_errors_and_loses_no_opinion():
     args = ["--duration", "8", "--clients", "8", "--port", "8155", "--workers", "2", "--json", "--opinion-share", "0.4"]
     env = child_env()
     env.pop("DATABASE_URL", None)
     # On PostgreSQL, a database of our own next to the test database, created and dropped here.
-    with scratch_database("newsroom_soak") if on_postgres else contextlib.nullcontext() as database_url:
+    with scratch_database("newsroom_soak") if ON_POSTGRES else contextlib.nullcontext() as database_url:
         if database_url:
             args += ["--database-url", database_url]
         result = run_script(env, "scripts/soak.py", *args, timeout=600)

@@ -7,9 +7,7 @@ pass of the suite (it needs pg_ctl); it is skipped only where the PostgreSQL
 server binaries are not installed at all.
 """
 
-import os
 import re
-import shutil
 import time
 
 import pytest
@@ -17,13 +15,15 @@ import pytest
 from stories.management.commands.seed_demo import DEMO_PASSWORD
 from tests.payloads.forms import find_form
 from tests.servers import (
+    ON_POSTGRES,
     Browser,
     Site,
     ThrowawayPostgres,
-    ThrowawayRedis,
     postgres_bin,
     prepare_site,
     production_env,
+    stored_opinions,
+    throwaway_redis,
 )
 
 PG_PORT = 5441
@@ -33,8 +33,6 @@ OPINION_WAIT = 1.0
 
 SEEN_BEFORE = "/stories/city-council-approves-new-tram-line-after-two-year-debate/"
 FIRST_SEEN_DURING_OUTAGE = "/stories/harbour-bakery-reopens-a-year-after-the-flood/"
-
-on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +81,7 @@ def postgres():
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not on_postgres, reason="runs in the PostgreSQL pass of the suite")
+@pytest.mark.skipif(not ON_POSTGRES, reason="runs in the PostgreSQL pass of the suite")
 def test_postgres_outage_gives_friendly_503s_and_the_site_recovers_by_itself(postgres, static_root, tmp_path):
     env = production_env(postgres.url, static_root, OPINION_MIN_SECONDS=str(OPINION_WAIT), CONN_MAX_AGE="60")
     prepare_site(env)
@@ -140,7 +138,7 @@ def test_postgres_outage_gives_friendly_503s_and_the_site_recovers_by_itself(pos
         time.sleep(OPINION_WAIT + 0.5)
         accepted = _send_opinion(reader, action, fields, "Sent after the database came back.")
         assert accepted.status == 303, accepted.status
-        stored = _count_opinions(env)
+        stored = stored_opinions(env)
         assert stored["Sent after the database came back."] == 1
         assert "Sent while the database was down." not in stored
     finally:
@@ -149,31 +147,10 @@ def test_postgres_outage_gives_friendly_503s_and_the_site_recovers_by_itself(pos
     assert "Traceback" not in log, log[-3000:]
 
 
-def _count_opinions(env) -> dict:
-    from tests.servers import manage
-
-    out = manage(
-        env,
-        "shell",
-        "-c",
-        "from stories.models import Opinion\n"
-        "for body in Opinion.objects.values_list('body', flat=True): print('OPINION:' + body)",
-    )
-    counts: dict[str, int] = {}
-    for line in out.splitlines():
-        if line.startswith("OPINION:"):
-            counts[line[8:]] = counts.get(line[8:], 0) + 1
-    return counts
-
-
 @pytest.fixture
 def redis():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = ThrowawayRedis(REDIS_PORT)
-    server.start()
-    yield server
-    server.stop()
+    with throwaway_redis(REDIS_PORT) as server:
+        yield server
 
 
 def test_redis_outage_serves_uncached_pages_and_opinions_still_arrive(redis, static_root, tmp_path):
@@ -220,7 +197,7 @@ def test_redis_outage_serves_uncached_pages_and_opinions_still_arrive(redis, sta
         assert site.process.poll() is None
     finally:
         site.stop()
-    stored = _count_opinions(env)
+    stored = stored_opinions(env)
     assert stored["Sent while the cache was down."] == 1
     assert stored["Opinion 0 with the cache up."] == stored["Opinion 1 with the cache up."] == 1
     assert "Opinion 2 with the cache up." not in stored

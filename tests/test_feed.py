@@ -4,21 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories.models import Section
 from tests.factories import HighlightFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _database_features_known():
-    # Django probes the database's JSON support once per connection; that probe is not the page's.
-    from django.db import connection
-
-    assert connection.features.supports_json_field
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_features_known")]
 
 
 def _story(title, days_ago=0, **kwargs):
@@ -155,13 +149,10 @@ def test_the_feed_runs_at_most_six_queries_whatever_it_holds(client, django_asse
     assert response.status_code == 200
 
 
-def test_the_feed_runs_the_same_number_of_queries_for_one_story_or_twenty(client, django_assert_num_queries):
+def test_the_feed_runs_the_same_number_of_queries_for_one_story_or_twenty(client):
     counts = []
     for count in (1, 20):
         _populate(count)
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
         cache.clear()  # each measure starts cold, as the budget is for an uncached page
         with CaptureQueriesContext(connection) as captured:
             client.get("/")

@@ -5,10 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 
 from stories.models import Story
 from tests.payloads import assert_inert, params
+from tests.story_admin_helpers import change_url
 
 
 def _document(payload: str) -> str:
@@ -45,6 +45,6 @@ def test_imported_documents_with_hostile_text_are_inert_or_refused(client, admin
     assert "\x00" not in story.title + story.body
     assert_inert(client.get(story.get_absolute_url()).content.decode(), "imported story page")
     client.force_login(admin_user)
-    change = client.get(reverse("admin:stories_story_change", args=[story.pk]))
+    change = client.get(change_url(story))
     assert change.status_code == 200
     assert_inert(change.content.decode(), "imported story in the admin")

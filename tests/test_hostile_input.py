@@ -13,6 +13,7 @@ from django.urls import reverse
 from stories.models import Highlight, Opinion, OpinionStatus, Section, Story, Tag
 from tests.factories import StoryFactory
 from tests.payloads import assert_inert, load, params
+from tests.story_admin_helpers import change_url
 
 
 def _storable(payload: str) -> str:
@@ -97,7 +98,7 @@ def test_admin_pages_show_hostile_text_inert(client, admin_user):
         assert_inert(response.content.decode(), url)
     for story in stories:
         for url in (
-            reverse("admin:stories_story_change", args=[story.pk]),
+            change_url(story),
             reverse("admin:stories_opinion_change", args=[story.opinions.get().pk]),
             reverse("admin:stories_section_change", args=[story.section_id]),
         ):

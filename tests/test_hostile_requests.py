@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import StoryFactory
 from tests.payloads.forms import find_form
 
 LONG = "x" * 10_000
@@ -14,11 +13,6 @@ LONG = "x" * 10_000
 def client():
     # A crash must show up as a 500 response here, not as an exception in the test.
     return Client(raise_request_exception=False)
-
-
-@pytest.fixture
-def story(db):
-    return StoryFactory(published=True)
 
 
 def _post_targets(client, story):

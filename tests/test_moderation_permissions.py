@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from stories.models import Opinion, OpinionStatus, Story
 from tests.factories import OpinionFactory, StoryFactory
+from tests.story_admin_helpers import change_url
 
 QUEUE = "/admin/stories/opinion/"
 
@@ -50,7 +51,7 @@ def test_a_moderator_can_do_nothing_else(client, moderator):
     story = StoryFactory(published=True, title="Untouched headline")
     client.force_login(moderator)
     assert client.get(reverse("admin:stories_story_add")).status_code == 403
-    client.post(reverse("admin:stories_story_change", args=[story.pk]), {"title": "Changed by a moderator"})
+    client.post(change_url(story), {"title": "Changed by a moderator"})
     assert Story.objects.get().title == "Untouched headline"
     assert client.get("/admin/stories/moderationpolicy/").status_code == 403
     assert client.get("/admin/stories/bannedword/add/").status_code == 403

@@ -12,12 +12,7 @@ from django.utils import timezone
 
 from stories import opinions
 from stories.models import Opinion, OpinionStatus
-from tests.factories import OpinionFactory, StoryFactory
-
-
-@pytest.fixture
-def story(db):
-    return StoryFactory(published=True)
+from tests.factories import OpinionFactory
 
 
 def _section(client, story, query=""):

@@ -5,7 +5,7 @@ import pytest
 from stories.models import Status, Story
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data
-from tests.test_workflow import make_story
+from tests.workflow_helpers import make_story
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db

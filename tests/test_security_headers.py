@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import StoryFactory
-from tests.test_settings import PRODUCTION_ENV, run_manage
+from tests.servers import PRODUCTION_ENV, run_manage
 
 SECURITY_SETTINGS = [
     "DEBUG",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import PASSWORD
-from tests.test_settings import run_manage
+from tests.servers import run_manage
 
 ATTACKER = "203.0.113.5"
 COLLEAGUE = "203.0.113.6"

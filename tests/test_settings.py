@@ -1,35 +1,9 @@
 """Settings: safe local defaults, and a production configuration that Django's deploy checks accept."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-
-PRODUCTION_ENV = {
-    "DEBUG": "off",
-    "SECRET_KEY": "x" * 20 + "-production-secret-for-the-deploy-check-0123456789",
-    "ALLOWED_HOSTS": "news.example.com",
-    "CSRF_TRUSTED_ORIGINS": "https://news.example.com",
-    "SITE_URL": "https://news.example.com",
-    "EMAIL_URL": "smtp+tls://newsroom:mail-password@smtp.example.com:587",
-    "CACHE_URL": "redis://127.0.0.1:6379/1",
-}
-
-
-def run_manage(*args, env_extra):
-    # A clean production environment: nothing from the test run (the browser harness sets
-    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which production must never have).
-    leaked = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in leaked}
-    env.update(env_extra)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+from tests.servers import PRODUCTION_ENV, run_manage
 
 
 def test_local_defaults_need_no_configuration():

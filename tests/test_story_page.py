@@ -6,22 +6,16 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories.models import Correction
 from stories.views import story_page_context
 from tests.factories import HighlightFactory, OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _database_features_known():
-    # Django probes the database's JSON support once per connection; that probe is not the page's.
-    from django.db import connection
-
-    assert connection.features.supports_json_field
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_features_known")]
 
 
 # A 1x1 transparent GIF.
@@ -191,9 +185,6 @@ def test_the_story_page_runs_at_most_six_queries(client, django_assert_max_num_q
 
 
 def test_the_story_page_runs_the_same_queries_with_one_or_twenty_of_everything(client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     counts = []
     for count in (1, 20):
         story = _story_with(count)

@@ -9,39 +9,10 @@ from django.utils import timezone
 from stories import workflow
 from stories.models import Status, Story, StoryTransition
 from tests.factories import HighlightFactory, StoryFactory
+from tests.workflow_helpers import RIGHTS, ROLES, SOURCE, STATES, TARGET, make_story
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
-
-ROLES = ["writer", "other_writer", "editor", "moderator", "admin_user"]
-STATES = ["draft", "review", "published", "scheduled"]
-SOURCE = {
-    "submit_for_review": "draft",
-    "request_changes": "review",
-    "publish": "review",
-    "unpublish": "published",
-}
-TARGET = {
-    "submit_for_review": Status.REVIEW,
-    "request_changes": Status.DRAFT,
-    "publish": Status.PUBLISHED,
-    "unpublish": Status.DRAFT,
-}
-# Who holds the right for each move, whatever the state (DESIGN.md's table).
-RIGHTS = {
-    "submit_for_review": {"writer", "editor", "admin_user"},
-    "request_changes": {"editor", "admin_user"},
-    "publish": {"editor", "admin_user"},
-    "unpublish": {"editor", "admin_user"},
-}
-
-
-def make_story(state, owner):
-    traits = {"draft": {}, "review": {"in_review": True}, "published": {"published": True}}
-    traits["scheduled"] = {"scheduled": True}
-    story = StoryFactory(created_by=owner, **traits[state])
-    story.authors.add(owner)
-    return story
 
 
 def run(name, story, user):
