@@ -5,6 +5,7 @@ moves a story (or an opinion) from one state to another.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -106,8 +107,11 @@ class StoryQuerySet(models.QuerySet):
         """What story cards, feeds and the story page show of each story, in a fixed number of queries.
 
         Not tags: cards and feeds do not show them, and the story page reads them with its other short lists.
+        Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
+        them differently from one page to the next.
         """
-        return self.select_related("section").prefetch_related("highlights", "authors")
+        bylines = models.Prefetch("authors", queryset=get_user_model().objects.order_by("pk"))
+        return self.select_related("section").prefetch_related("highlights", bylines)
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
