@@ -122,6 +122,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Fail fast when Redis is down: the site then serves uncached pages.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.25, "socket_timeout": 0.25})
 CACHE_MIDDLEWARE_SECONDS = env.int("CACHE_SECONDS", default=300)
+# Public pages each process also keeps in its own memory when the cache is Redis (0: none).
+CACHE_NEAR_PAGES = env.int("CACHE_NEAR_PAGES", default=500)
 # What public pages tell browsers and a CDN (Cache-Control), in seconds: how long to keep a page,
 # how long to serve it stale while fetching a new one, and how long to serve it when the site fails.
 PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=60)

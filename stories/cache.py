@@ -16,6 +16,13 @@ nonce, the opinion form's time token) are rendered through `per_visit`, which
 remembers them on the request: the stored copy holds placeholders instead,
 filled with fresh values each time the page is served.
 
+Each process also keeps the pages it served lately in its own memory (a near
+cache), so a hit costs no round trip to Redis. Those copies are trusted only
+while the process listens to the purge announcements on Redis pub/sub: every
+version bump is published and confirmed before the purge returns, and every
+request first reads whatever was announced (a non-blocking read of the socket),
+so no request that starts after a purge returned is served a copy made before it.
+
 A hot page past its lifetime is recomputed by one worker (a short lock taken
 with `cache.add`) while the others keep serving the stale copy, or wait a
 moment when there is none.
@@ -26,9 +33,13 @@ every request, and the version is bumped once it answers again, because a
 purge may have been missed meanwhile.
 """
 
+import contextlib
 import hashlib
 import logging
+import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -36,7 +47,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csp import get_nonce
@@ -55,6 +66,8 @@ WENT_LIVE_KEY = "newsroom:went-live:{version}"
 # the page carries the version it was made under and is served only while that is current.
 PAGE_KEY = "newsroom:page:v3:{digest}"
 LOCK_KEY = "newsroom:page-lock:{version}:{digest}"
+# The pub/sub channel every version bump is announced on.
+CHANGES_CHANNEL = "newsroom:public-version:changed"
 
 # Seconds a stored page may be recomputed in the background after its lifetime.
 STALE_SECONDS = 60
@@ -94,6 +107,7 @@ def _cache_failed(action: str) -> None:
     global _down_until, _purge_owed
     _down_until = time.monotonic() + OUTAGE_PAUSE_SECONDS
     _purge_owed = True
+    _near.stop()  # it may have missed announcements too
     logger.warning("Cache unavailable while %s; serving public pages uncached", action)
 
 
@@ -102,6 +116,14 @@ def _bump_version() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (evicted, fresh cache)
         cache.set(VERSION_KEY, _new_version(), timeout=None)
+    _announce_new_version()
+
+
+def _announce_new_version() -> None:
+    """Tell every process's near cache that the version changed; returns once they can read it."""
+    publish = getattr(cache, "publish", None)  # only a shared cache announces: local memory is one process's
+    if publish is not None:
+        publish(CHANGES_CHANNEL)
 
 
 def public_version() -> int:
@@ -115,7 +137,8 @@ def public_version() -> int:
             _purge_owed = False
         version = cache.get(VERSION_KEY)
         if version is None:
-            cache.add(VERSION_KEY, _new_version(), timeout=None)
+            if cache.add(VERSION_KEY, _new_version(), timeout=None):
+                _announce_new_version()  # the old one was lost: copies made under it are no longer current
             version = cache.get(VERSION_KEY) or 0
         return int(version)
     except Exception:  # the cache is an optimisation; its outage is not an error page
@@ -249,14 +272,119 @@ def _digest(request) -> str:
     return hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
 
 
-def _lookup(digest: str) -> tuple[int | None, _Page | None]:
-    """The current version and the page stored for it, in one cache round trip.
+# --- This process's own copies ---------------------------------------------------------------
 
-    The version is None when this request must be served uncached: the cache is down,
-    or a scheduled story has just gone live and the version is being bumped.
+
+class _NearCache:
+    """The pages this process served lately, kept in its memory in front of the shared cache.
+
+    A copy is trusted only while this process is subscribed to the version announcements:
+    `ticket()` reads whatever arrived (without waiting) at the start of each request, and
+    any announcement, or a reconnection after which some may have been missed, drops every
+    copy and the version they were made under. A request may store what it read from the
+    shared cache only with the ticket it started with: if anything was announced since,
+    its reads may be older than the announcement, and it stores nothing.
+
+    Without a shared cache that announces (local memory, the default) there is nothing to do.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[str, _Page] = OrderedDict()
+        self._listener = None
+        self._backend = None
+        self._pid = 0
+        self._generation = 0
+        self._version = None
+        self._go_live = 0.0
+
+    def ticket(self) -> int | None:
+        """This request's ticket: None when the copies cannot be trusted (not listening)."""
+        if not settings.CACHE_NEAR_PAGES:
+            return None
+        try:
+            with self._lock:
+                if not self._listening():
+                    return None
+                while self._listener.get_message(timeout=0) is not None:
+                    self._forget()
+                return self._generation
+        except Exception:
+            _cache_failed("listening for purges")  # which stops this near cache too
+            return None
+
+    def get(self, ticket: int, digest: str) -> _Page | None:
+        with self._lock:
+            page = self._pages.get(digest)
+            if page is None or ticket != self._generation or page.version != self._version:
+                return None
+            if page.fresh_until <= time.time() or (self._go_live and self._go_live <= timezone.now().timestamp()):
+                # The shared cache decides what happens next: recompute, serve stale, or go live.
+                del self._pages[digest]
+                return None
+            self._pages.move_to_end(digest)
+            return page
+
+    def learn(self, ticket: int, version: int, go_live: float) -> None:
+        """The version (and next go-live time) this request read from the shared cache."""
+        with self._lock:
+            if ticket == self._generation and version != self._version:
+                self._pages.clear()
+                self._version, self._go_live = version, go_live
+
+    def keep(self, ticket: int, digest: str, page: _Page) -> None:
+        with self._lock:
+            if ticket != self._generation or page.version != self._version:
+                return
+            self._pages[digest] = page
+            self._pages.move_to_end(digest)
+            while len(self._pages) > settings.CACHE_NEAR_PAGES:
+                self._pages.popitem(last=False)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _listening(self) -> bool:
+        backend = caches["default"]
+        if self._listener is not None and self._backend is backend and self._pid == os.getpid():
+            return True
+        self._stop()
+        subscribe = getattr(backend, "subscribe", None)
+        if subscribe is None:
+            return False
+        self._listener = subscribe(CHANGES_CHANNEL)
+        self._backend, self._pid = backend, os.getpid()
+        return True
+
+    def _forget(self) -> None:
+        self._generation += 1
+        self._pages.clear()
+        self._version, self._go_live = None, 0.0
+
+    def _stop(self) -> None:
+        listener, self._listener, self._backend = self._listener, None, None
+        self._forget()
+        if listener is not None and self._pid == os.getpid():
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                listener.close()
+
+
+_near = _NearCache()
+
+
+def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
+    """The current version, the page stored for it, and this request's near-cache ticket.
+
+    From this process's own copy when it holds a fresh one, else in one round trip to the
+    shared cache. The version is None when this request must be served uncached: the cache
+    is down, or a scheduled story has just gone live and the version is being bumped.
     """
     if not _cache_usable():
-        return None, None
+        return None, None, None
+    ticket = _near.ticket()
+    if ticket is not None and (page := _near.get(ticket, digest)) is not None:
+        return page.version, page, ticket
     key = PAGE_KEY.format(digest=digest)
     try:
         found = {} if _purge_owed else cache.get_many([VERSION_KEY, NEXT_GO_LIVE_KEY, key])
@@ -264,21 +392,23 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None]:
         if version is None:  # a purge is owed, or the version was evicted: no page can be current
             version = public_version()
             if not version:
-                return None, None
+                return None, None, None
         at = _next_go_live(version, found.get(NEXT_GO_LIVE_KEY))
         if at and at <= timezone.now().timestamp():
             # A scheduled story just went live: one request bumps the version, and every
             # request that still sees the old version meanwhile is served fresh from the database.
             if cache.add(WENT_LIVE_KEY.format(version=version), 1, timeout=LOCK_SECONDS):
                 purge_public_pages()
-            return None, None
+            return None, None, None
     except Exception:
         _cache_failed("looking up a page")
-        return None, None
+        return None, None, None
+    if ticket is not None:
+        _near.learn(ticket, version, at)
     page = found.get(key)
     if page is not None and page.version != version:
         page = None  # made before the last purge: it may show what readers must no longer see
-    return version, page
+    return version, page, ticket
 
 
 def _cut_out_per_visit(request, content: bytes) -> tuple[bytes, tuple]:
@@ -390,12 +520,14 @@ def cache_public(view):
             return response
 
         digest = _digest(request)
-        version, page = _lookup(digest)
+        version, page, ticket = _lookup(digest)
         if version is None:
             return _compute(request, view, args, kwargs, version=0, key=None, status="bypass")
         key = PAGE_KEY.format(digest=digest)
         lock = LOCK_KEY.format(version=version, digest=digest)
         if page is not None and page.fresh_until > time.time():
+            if ticket is not None:
+                _near.keep(ticket, digest, page)
             return _serve(request, page, "hit")
 
         locked = bool(_cache_call("locking a page", cache.add, lock, 1, timeout=LOCK_SECONDS))
@@ -405,7 +537,7 @@ def cache_public(view):
             if page is not None:
                 return _serve(request, page, "stale")
         try:
-            return _compute(request, view, args, kwargs, version=version, key=key, status="miss")
+            return _compute(request, view, args, kwargs, version=version, key=key, status="miss", near=(ticket, digest))
         finally:
             if locked:
                 _cache_call("unlocking a page", cache.delete, lock)
@@ -413,7 +545,7 @@ def cache_public(view):
     return cached_view
 
 
-def _compute(request, view, args, kwargs, version: int, key: str | None, status: str):
+def _compute(request, view, args, kwargs, version: int, key: str | None, status: str, near=(None, None)):
     response = view(request, *args, **kwargs)
     if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
         response = response.render()
@@ -422,4 +554,7 @@ def _compute(request, view, args, kwargs, version: int, key: str | None, status:
         return response
     if key is not None and _cache_usable():
         _cache_call("storing a page", cache.set, key, page, timeout=settings.CACHE_MIDDLEWARE_SECONDS + STALE_SECONDS)
+        ticket, digest = near
+        if ticket is not None and _cache_usable():
+            _near.keep(ticket, digest, page)
     return _with_headers(request, response, page, status)

@@ -193,6 +193,17 @@ def throwaway_redis(port: int):
         server.stop()
 
 
+def redis_cache_settings(server: ThrowawayRedis) -> dict:
+    """CACHES for Django's settings: the site's Redis backend on `server`, failing fast as production does."""
+    return {
+        "default": {
+            "BACKEND": "newsroom.cache_backend.RedisCache",
+            "LOCATION": server.url,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+
+
 def child_env(**extra) -> dict:
     """This process's environment for a child process, without pytest's variables, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}

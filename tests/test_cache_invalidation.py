@@ -1,4 +1,8 @@
-"""Readers get cached pages, and never a page that is out of date once a change is committed."""
+"""Readers get cached pages, and never a page that is out of date once a change is committed.
+
+Every test runs twice: with the default cache in local memory, and with Redis, where
+each process also serves pages from its own memory (the near cache) until a purge is announced.
+"""
 
 from datetime import timedelta
 
@@ -7,12 +11,32 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from stories import cache as page_cache
 from stories import workflow
 from stories.cache import purge_public_pages_on_commit
 from stories.models import OpinionStatus, Story
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory
+from tests.servers import redis_cache_settings, throwaway_redis
 
 pytestmark = pytest.mark.django_db
+
+REDIS_PORT = 8148
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    with throwaway_redis(REDIS_PORT) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True, params=["local memory", "Redis"])
+def page_store(request, settings, monkeypatch):
+    """The cache the site runs on: local memory (the default), or Redis with this process's near cache."""
+    monkeypatch.setattr(page_cache, "_near", page_cache._NearCache())
+    if request.param == "Redis":
+        settings.CACHES = redis_cache_settings(request.getfixturevalue("redis_server"))
+        page_cache.cache.clear()
+    return request.param
 
 
 @pytest.fixture

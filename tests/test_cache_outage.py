@@ -7,7 +7,7 @@ from stories import cache as page_cache
 from stories import workflow
 from stories.models import Story
 from tests.factories import StoryFactory
-from tests.servers import throwaway_redis
+from tests.servers import redis_cache_settings, throwaway_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -19,18 +19,13 @@ REDIS_PORT = 8147
 def _cache_state(monkeypatch):
     monkeypatch.setattr(page_cache, "_down_until", 0.0)
     monkeypatch.setattr(page_cache, "_purge_owed", False)
+    monkeypatch.setattr(page_cache, "_near", page_cache._NearCache())
 
 
 @pytest.fixture
 def private_redis(settings):
     with throwaway_redis(REDIS_PORT) as server:
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "newsroom.cache_backend.RedisCache",
-                "LOCATION": server.url,
-                "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
-            }
-        }
+        settings.CACHES = redis_cache_settings(server)
         yield server
 
 
