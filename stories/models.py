@@ -108,9 +108,12 @@ class StoryQuerySet(models.QuerySet):
 
         Not tags: cards and feeds do not show them, and the story page reads them with its other short lists.
         Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
-        them differently from one page to the next.
+        them differently from one page to the next. Of each person, only what a byline shows is read: never
+        their password hash or email address.
         """
-        bylines = models.Prefetch("authors", queryset=get_user_model().objects.order_by("pk"))
+        people = get_user_model()
+        byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
+        bylines = models.Prefetch("authors", queryset=people.objects.only(*byline_fields).order_by("pk"))
         return self.select_related("section").prefetch_related("highlights", bylines)
 
 

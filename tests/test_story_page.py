@@ -193,3 +193,15 @@ def test_the_story_page_runs_the_same_queries_with_one_or_twenty_of_everything(c
             client.get(story.get_absolute_url())
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("page", ["story", "home", "feed"])
+def test_reader_pages_never_read_the_authors_password_hashes_or_addresses(client, page):
+    story = _story_with(2)
+    url = {"story": story.get_absolute_url(), "home": "/", "feed": "/feed/"}[page]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    user_columns = [q["sql"] for q in captured if "auth_user" in q["sql"]]
+    assert user_columns, "the page shows a byline: it must read the authors"
+    for sql in user_columns:
+        assert '"password"' not in sql and '"email"' not in sql, sql
