@@ -40,6 +40,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Q, Subquery, Window
 from django.http import HttpResponse, HttpResponseRedirect
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -136,10 +137,34 @@ def section_context(request, story, form=None) -> dict:
         "opinions_page_parameter": PAGE_PARAMETER,
         "opinions_open": is_open,
         "opinion_form": form if is_open else None,
+        "opinion_fields": form_fields_html(form) if is_open else "",
         "opinion_token": per_visit(request, "opinion-token", story.pk) if is_open else "",
         "opinion_max_length": settings.OPINION_MAX_LENGTH,
         "opinion_message_tag": MESSAGE_TAG,
     }
+
+
+FIELDS_PARTIAL = "stories/_opinions.html#opinion-fields"
+# (the partial it was rendered with, the HTML of a blank form)
+_blank_fields = (None, "")
+
+
+def form_fields_html(form) -> str:
+    """The form's fields as the Opinions section shows them (the `opinion-fields` partial).
+
+    A blank form looks the same on every story page, and Django's field templates take about
+    a millisecond for these four fields, a tenth of the page: its HTML is rendered once per
+    process, and again whenever the templates are reloaded.
+    """
+    global _blank_fields
+    template = get_template(FIELDS_PARTIAL)
+    if form.is_bound:
+        return template.render({"opinion_form": form})
+    rendered_with, html = _blank_fields
+    if rendered_with is not template.template:
+        html = template.render({"opinion_form": form})
+        _blank_fields = (template.template, html)
+    return html
 
 
 def _requested_page(request) -> int:

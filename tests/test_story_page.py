@@ -205,3 +205,15 @@ def test_reader_pages_never_read_the_authors_password_hashes_or_addresses(client
     assert user_columns, "the page shows a byline: it must read the authors"
     for sql in user_columns:
         assert '"password"' not in sql and '"email"' not in sql, sql
+
+
+def test_a_blank_opinion_form_is_rendered_once_per_process_then_reused(client):
+    first, second = StoryFactory(published=True), StoryFactory(published=True)
+    client.get(first.get_absolute_url())  # renders the blank form's fields, if no page did before
+
+    response = client.get(second.get_absolute_url())
+
+    rendered = [template.name for template in response.templates]
+    assert "stories/story_detail.html" in rendered
+    assert not [name for name in rendered if name and name.startswith("django/forms/")], rendered
+    assert 'name="author_name"' in response.text and 'name="body"' in response.text
