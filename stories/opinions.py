@@ -40,7 +40,6 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Q, Subquery, Window
 from django.http import HttpResponse, HttpResponseRedirect
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -48,6 +47,7 @@ from . import workflow
 from .cache import per_visit, per_visit_value
 from .forms import OpinionForm
 from .models import BannedWord, ModerationPolicy, Opinion, OpinionStatus, Story
+from .rendering import RenderedOnce
 
 logger = logging.getLogger(__name__)
 
@@ -144,27 +144,14 @@ def section_context(request, story, form=None) -> dict:
     }
 
 
-FIELDS_PARTIAL = "stories/_opinions.html#opinion-fields"
-# (the partial it was rendered with, the HTML of a blank form)
-_blank_fields = (None, "")
+# The form's fields. A blank form is the same on every story page: rendered once per process.
+_FIELDS = RenderedOnce("stories/_opinions.html#opinion-fields")
 
 
 def form_fields_html(form) -> str:
-    """The form's fields as the Opinions section shows them (the `opinion-fields` partial).
-
-    A blank form looks the same on every story page, and Django's field templates take about
-    a millisecond for these four fields, a tenth of the page: its HTML is rendered once per
-    process, and again whenever the templates are reloaded.
-    """
-    global _blank_fields
-    template = get_template(FIELDS_PARTIAL)
-    if form.is_bound:
-        return template.render({"opinion_form": form})
-    rendered_with, html = _blank_fields
-    if rendered_with is not template.template:
-        html = template.render({"opinion_form": form})
-        _blank_fields = (template.template, html)
-    return html
+    """The form's fields as the Opinions section shows them: with the reader's input and errors, or blank."""
+    context = {"opinion_form": form}
+    return _FIELDS.render_now(context) if form.is_bound else _FIELDS.render("blank", context)
 
 
 def _requested_page(request) -> int:

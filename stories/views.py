@@ -30,6 +30,7 @@ from newsroom.context_processors import nav_sections
 from . import opinions, search
 from .filters import StoryFilter
 from .models import Correction, Section, Story, Tag, display_name
+from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
 MAX_PAGE = 1000
@@ -89,13 +90,24 @@ def _story_list(request, template_context, queryset, path):
     return {"page": page, "canonical_url": _canonical(request, path, page), **template_context}
 
 
+# The feed's filter fields. Without a filter in the address they are the same on every visit
+# (for the same sections): rendered once per process.
+_FILTER_FIELDS = RenderedOnce("stories/home.html#filter-fields")
+
+
 def home(request):
     # The filter's section choices are the navigation's list: one query for both.
-    filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=nav_sections(request))
+    sections = nav_sections(request)
+    filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
     page = list_page(request, filterset.qs.newest_first().with_reader_relations())
+    if any(name in request.GET for name in filterset.filters):
+        filter_fields = _FILTER_FIELDS.render_now({"filter": filterset})
+    else:
+        filter_fields = _FILTER_FIELDS.render(tuple((s.slug, s.name) for s in sections), {"filter": filterset})
     context = {
         "page": page,
         "filter": filterset,
+        "filter_fields": filter_fields,
         "filtered": filterset.is_filtering,
         "canonical_url": _canonical(request, "/", page),
     }

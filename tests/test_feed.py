@@ -158,3 +158,41 @@ def test_the_feed_runs_the_same_number_of_queries_for_one_story_or_twenty(client
             client.get("/")
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def _form_templates(response):
+    return [t.name for t in response.templates if t.name and t.name.startswith("django/forms/")]
+
+
+def test_the_blank_filter_form_is_rendered_once_per_process_then_reused(client):
+    SectionFactory(name="City", slug="city")
+    _story("Tram line approved")
+    client.get("/")
+
+    response = client.get("/?page=1")
+
+    assert not _form_templates(response)
+    assert 'name="q"' in response.text and '<option value="city">City</option>' in response.text
+
+
+def test_the_filter_form_follows_a_renamed_section(client):
+    city = SectionFactory(name="City", slug="city")
+    _story("Tram line approved")
+    client.get("/")
+    cache.clear()
+
+    Section.objects.filter(pk=city.pk).update(name="Metro")
+
+    assert '<option value="city">Metro</option>' in client.get("/").text
+
+
+def test_a_filtered_feed_shows_the_readers_values_in_the_form(client):
+    _story("Tram line approved")
+    client.get("/")
+    cache.clear()
+
+    response = client.get("/?q=tram&since=2026-13-45")
+
+    assert _form_templates(response)  # rendered for this reader
+    assert 'value="tram"' in response.text
+    assert 'class="field-error"' in response.text
