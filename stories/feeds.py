@@ -39,7 +39,7 @@ class LatestStoriesFeed(Feed):
     def item_description(self, item):
         if item.standfirst:
             return item.standfirst
-        return " ".join(h.text for h in item.highlights.all()) or " ".join(html_to_paragraphs(item.body)[:1])
+        return " ".join(h.text for h in item.highlight_list) or " ".join(html_to_paragraphs(item.body)[:1])
 
     def item_pubdate(self, item):
         return item.published_at
@@ -48,7 +48,7 @@ class LatestStoriesFeed(Feed):
         return item.last_modified
 
     def item_author_name(self, item):
-        return ", ".join(display_name(a) for a in item.authors.all()) or None
+        return ", ".join(display_name(a) for a in item.byline) or None
 
     def item_categories(self, item):
         return [item.section.name] if item.section_id else []

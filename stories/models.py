@@ -64,6 +64,19 @@ class Tag(models.Model):
         return reverse("stories:tag", args=[self.slug])
 
 
+def reader_prefetches() -> tuple[models.Prefetch, ...]:
+    """A story's highlights and byline as `story.highlight_list` and `story.byline` (see with_reader_relations).
+
+    For `prefetch_related_objects` on stories that were read without them.
+    """
+    people = get_user_model()
+    byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
+    return (
+        models.Prefetch("highlights", to_attr="highlight_list"),
+        models.Prefetch("authors", queryset=people.objects.only(*byline_fields).order_by("pk"), to_attr="byline"),
+    )
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self, at=None):
         """What readers may see: published and already live (at `at`, by default now)."""
@@ -106,15 +119,16 @@ class StoryQuerySet(models.QuerySet):
     def with_reader_relations(self):
         """What story cards, feeds and the story page show of each story, in a fixed number of queries.
 
+        Each story's byline arrives as the list `story.byline` and its highlights as `story.highlight_list`:
+        plain lists, because a prefetch into the related managers builds a manager and a queryset per
+        story just to hold them, which cost more than the queries themselves (about 2 ms on a page of 30).
+
         Not tags: cards and feeds do not show them, and the story page reads them with its other short lists.
         Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
         them differently from one page to the next. Of each person, only what a byline shows is read: never
         their password hash or email address.
         """
-        people = get_user_model()
-        byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
-        bylines = models.Prefetch("authors", queryset=people.objects.only(*byline_fields).order_by("pk"))
-        return self.select_related("section").prefetch_related("highlights", bylines)
+        return self.select_related("section").prefetch_related(*reader_prefetches())
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):

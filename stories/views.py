@@ -15,7 +15,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -29,7 +29,7 @@ from newsroom.context_processors import nav_sections
 
 from . import opinions, search
 from .filters import StoryFilter
-from .models import Correction, Section, Story, Tag, display_name
+from .models import Correction, Section, Story, Tag, display_name, reader_prefetches
 from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
@@ -390,13 +390,15 @@ def _news_article(story, authors, corrections, tags, canonical_url) -> str:
 
 def story_page_context(request, story, *, opinion_form=None) -> dict:
     """Everything the story template needs (shared by the public page, previews and the opinion form)."""
-    authors = list(story.authors.all())
+    if not hasattr(story, "byline"):  # read without with_reader_relations()
+        prefetch_related_objects([story], *reader_prefetches())
+    authors = story.byline
     surroundings = _story_surroundings(story)
     canonical_url = settings.SITE_URL.rstrip("/") + story.get_absolute_url()
     return {
         "story": story,
         "authors": authors,
-        "highlights": list(story.highlights.all()),
+        "highlights": story.highlight_list,
         "canonical_url": canonical_url,
         "structured_data": _news_article(
             story, authors, surroundings["corrections"], surroundings["tags"], canonical_url
@@ -459,8 +461,8 @@ def story_preview_link(request, token):
 def post_opinion(request, slug):
     """A reader sends an opinion from the story page's form; it waits for a moderator (see stories/opinions.py).
 
-    An accepted opinion only redirects: the story's highlights and authors load (lazily) only when the page
-    is shown again with the form's errors.
+    An accepted opinion only redirects: the story's highlights and byline are read only when the page
+    is shown again with the form's errors (story_page_context).
     """
     story = get_object_or_404(Story.objects.published().select_related("section"), slug=slug)
 
