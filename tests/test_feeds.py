@@ -57,3 +57,14 @@ def test_the_feed_runs_a_fixed_number_of_queries(client, django_assert_max_num_q
         StoryFactory(published=True, authors=[UserFactory(), UserFactory()])
     with django_assert_max_num_queries(6):
         client.get("/feed/")
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/section/city/feed/"])
+def test_a_feed_leaves_in_one_piece(client, url):
+    # Each piece of a response is one socket write for the WSGI server: not one per XML element.
+    city = SectionFactory(name="City", slug="city")
+    StoryFactory.create_batch(3, published=True, section=city)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"<item>" in response.content or b"<entry>" in response.content
+    assert len(list(response)) == 1
