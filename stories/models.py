@@ -64,19 +64,6 @@ class Tag(models.Model):
         return reverse("stories:tag", args=[self.slug])
 
 
-def reader_prefetches() -> tuple[models.Prefetch, ...]:
-    """A story's highlights and byline as `story.highlight_list` and `story.byline` (see with_reader_relations).
-
-    For `prefetch_related_objects` on stories that were read without them.
-    """
-    people = get_user_model()
-    byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
-    return (
-        models.Prefetch("highlights", to_attr="highlight_list"),
-        models.Prefetch("authors", queryset=people.objects.only(*byline_fields).order_by("pk"), to_attr="byline"),
-    )
-
-
 class StoryQuerySet(models.QuerySet):
     def published(self, at=None):
         """What readers may see: published and already live (at `at`, by default now)."""
@@ -117,18 +104,24 @@ class StoryQuerySet(models.QuerySet):
         return self.order_by("-published_at", "-pk")
 
     def with_reader_relations(self):
-        """What story cards, feeds and the story page show of each story, in a fixed number of queries.
+        """What story cards and feeds show of each story, in a fixed number of queries.
 
         Each story's byline arrives as the list `story.byline` and its highlights as `story.highlight_list`:
         plain lists, because a prefetch into the related managers builds a manager and a queryset per
         story just to hold them, which cost more than the queries themselves (about 2 ms on a page of 30).
 
-        Not tags: cards and feeds do not show them, and the story page reads them with its other short lists.
+        Not tags: cards and feeds do not show them. (The story page reads all of these with its other short
+        lists, in one query: views._Surroundings.)
         Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
         them differently from one page to the next. Of each person, only what a byline shows is read: never
         their password hash or email address.
         """
-        return self.select_related("section").prefetch_related(*reader_prefetches())
+        people = get_user_model()
+        byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
+        return self.select_related("section").prefetch_related(
+            models.Prefetch("highlights", to_attr="highlight_list"),
+            models.Prefetch("authors", queryset=people.objects.only(*byline_fields).order_by("pk"), to_attr="byline"),
+        )
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):

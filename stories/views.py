@@ -15,7 +15,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value, prefetch_related_objects
+from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -29,7 +29,7 @@ from newsroom.context_processors import nav_sections
 
 from . import opinions, search
 from .filters import StoryFilter
-from .models import Correction, Section, Story, Tag, display_name, reader_prefetches
+from .models import Correction, Highlight, Section, Story, Tag, display_name
 from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
@@ -241,9 +241,10 @@ def _outer(field, depth):
 
 
 class _Surroundings:
-    """Tags, corrections, previous and next story, related stories and the site's sections, in ONE query.
+    """Highlights, byline, tags, corrections, previous and next story, related stories and the site's
+    sections, in ONE query.
 
-    The story page has a budget of six queries; these six lists would cost six on
+    The story page has a budget of six queries; these eight lists would cost eight on
     their own, so each is folded into a JSON array by the database. (Its
     `nav_sections` stands in for the lazy one of the `site` context processor.)
 
@@ -282,10 +283,21 @@ class _Surroundings:
         older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=key))
         newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=key))
         link = JSONObject(**LINK_FIELDS)
+        people = get_user_model()
         return (
             Story.objects.filter(pk=pk)
             .order_by()
             .values(
+                highlight_list=_json_list(
+                    Highlight.objects.filter(story=OuterRef("pk")), pk="pk", text="text", position="position"
+                ),
+                byline_list=_json_list(
+                    people.objects.filter(bylines=OuterRef("pk")),
+                    pk="pk",
+                    username=people.USERNAME_FIELD,
+                    first_name="first_name",
+                    last_name="last_name",
+                ),
                 tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
                 correction_list=_json_list(
                     Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
@@ -331,7 +343,13 @@ _surroundings = _Surroundings()
 
 
 def _story_surroundings(story) -> dict:
+    """The page's short lists; the story's highlights and byline land on it, as with_reader_relations() puts them."""
     row = _surroundings.row(story)
+    highlights = [Highlight(story=story, **item) for item in row.get("highlight_list") or []]
+    story.highlight_list = sorted(highlights, key=lambda h: (h.position, h.pk))
+    people = get_user_model()
+    byline = [people(**{**item, people.USERNAME_FIELD: item.pop("username")}) for item in row.get("byline_list") or []]
+    story.byline = sorted(byline, key=lambda person: person.pk)
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
     corrections = [CorrectionNote.from_json(item) for item in row.get("correction_list") or []]
     return {
@@ -390,10 +408,8 @@ def _news_article(story, authors, corrections, tags, canonical_url) -> str:
 
 def story_page_context(request, story, *, opinion_form=None) -> dict:
     """Everything the story template needs (shared by the public page, previews and the opinion form)."""
-    if not hasattr(story, "byline"):  # read without with_reader_relations()
-        prefetch_related_objects([story], *reader_prefetches())
-    authors = story.byline
     surroundings = _story_surroundings(story)
+    authors = story.byline
     canonical_url = settings.SITE_URL.rstrip("/") + story.get_absolute_url()
     return {
         "story": story,
@@ -409,8 +425,8 @@ def story_page_context(request, story, *, opinion_form=None) -> dict:
 
 
 def _published_story(slug):
-    """The live story at `slug`, with what its page shows (tags and corrections come with _story_surroundings)."""
-    return get_object_or_404(Story.objects.published().with_reader_relations(), slug=slug)
+    """The live story at `slug` and its section (its short lists come with _story_surroundings)."""
+    return get_object_or_404(Story.objects.published().select_related("section"), slug=slug)
 
 
 def story_detail(request, slug):
@@ -441,7 +457,7 @@ def _preview_response(request, story):
 @staff_member_required
 def story_preview(request, pk):
     """Staff who may see a story read it in the public template, whatever its state."""
-    story = get_object_or_404(Story.objects.visible_to(request.user).with_reader_relations(), pk=pk)
+    story = get_object_or_404(Story.objects.visible_to(request.user).select_related("section"), pk=pk)
     return _preview_response(request, story)
 
 
@@ -453,7 +469,7 @@ def story_preview_link(request, token):
         pk = TimestampSigner(salt=PREVIEW_SALT).unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except BadSignature as exc:  # SignatureExpired is a BadSignature too
         raise Http404("No such preview.") from exc
-    story = get_object_or_404(Story.objects.with_reader_relations(), pk=int(pk))
+    story = get_object_or_404(Story.objects.select_related("section"), pk=int(pk))
     return _preview_response(request, story)
 
 
