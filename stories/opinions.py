@@ -45,6 +45,7 @@ from django.utils.crypto import salted_hmac
 
 from . import workflow
 from .cache import per_visit, per_visit_value
+from .compiled import CompiledQuery, Marker, db_datetime
 from .forms import OpinionForm
 from .models import BannedWord, ModerationPolicy, Opinion, OpinionStatus, Story
 from .rendering import RenderedOnce
@@ -115,15 +116,15 @@ def section_context(request, story, form=None) -> dict:
     total = rows[0]["total"]
     opinions = [
         Opinion(
-            pk=row["shown__id"],
+            pk=row["opinion_id"],
             story=story,
-            author_name=row["shown__author_name"],
-            body=row["shown__body"],
-            created_at=row["shown__created_at"],
+            author_name=row["opinion_author"],
+            body=row["opinion_body"],
+            created_at=db_datetime(row["opinion_created_at"]),
             status=OpinionStatus.APPROVED,
         )
         for row in rows
-        if row["shown__id"] is not None
+        if row["opinion_id"] is not None
     ]
     # The policy's closing delay came with the rows: the same row ModerationPolicy.current() reads.
     policy = ModerationPolicy(close_after_days=rows[0]["close_after_days"])
@@ -162,21 +163,33 @@ def _requested_page(request) -> int:
     return max(number, 1)
 
 
-def _section_rows(story, number: int, per_page: int) -> list[dict]:
+def _section_query(offset, limit, *, story_pk):
     # Anchored on the story's own row and LEFT JOINed to its approved opinions, the query
     # always returns at least one row, so the total and the policy arrive even when no
     # opinion is shown.
-    offset = (number - 1) * per_page
     close_after_days = ModerationPolicy.objects.order_by("pk").values("close_after_days")[:1]
-    return list(
-        Story.objects.filter(pk=story.pk)
+    return (
+        Story.objects.filter(pk=story_pk)
         .alias(shown=FilteredRelation("opinions", condition=Q(opinions__status=OpinionStatus.APPROVED)))
         .annotate(close_after_days=Subquery(close_after_days), total=Window(Count("shown__id")))
         .order_by(F("shown__created_at").desc(nulls_last=True), F("shown__id").desc(nulls_last=True))
-        .values("close_after_days", "total", "shown__id", "shown__author_name", "shown__body", "shown__created_at")[
-            offset : offset + per_page
-        ]
+        .values(
+            "close_after_days",
+            "total",
+            opinion_id=F("shown__id"),
+            opinion_author=F("shown__author_name"),
+            opinion_body=F("shown__body"),
+            opinion_created_at=F("shown__created_at"),
+        )[offset : offset + limit]
     )
+
+
+# Built once per process and page size (the ORM took four times longer to build it than the database to run it).
+_section = CompiledQuery(_section_query, story_pk=Marker(-918_273_646))
+
+
+def _section_rows(story, number: int, per_page: int) -> list[dict]:
+    return _section.rows(((number - 1) * per_page, per_page), story_pk=story.pk)
 
 
 # --- The time-to-submit token -----------------------------------------------

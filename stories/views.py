@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
@@ -21,13 +20,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from newsroom.context_processors import nav_sections
 
 from . import opinions, search
+from .compiled import CompiledQuery, Marker, db_datetime
 from .filters import StoryFilter
 from .models import Correction, Highlight, Section, Story, Tag, display_name
 from .rendering import RenderedOnce
@@ -202,7 +201,7 @@ class StoryLink:
     def from_json(cls, data):
         if not data:
             return None
-        when = _parse_when(data.get("published_at"))
+        when = db_datetime(data.get("published_at"))
         return cls(title=data["title"], slug=data["slug"], published_at=when, section=data.get("section"))
 
 
@@ -219,14 +218,7 @@ class CorrectionNote:
 
     @classmethod
     def from_json(cls, data):
-        return cls(kind=data["kind"], text=data["text"], created_at=_parse_when(data["created_at"]))
-
-
-def _parse_when(value):
-    when = parse_datetime(value) if value else None
-    if when is not None and when.tzinfo is None:  # SQLite keeps UTC without an offset
-        when = when.replace(tzinfo=UTC)
-    return when
+        return cls(kind=data["kind"], text=data["text"], created_at=db_datetime(data["created_at"]))
 
 
 LINK_FIELDS = {"title": "title", "slug": "slug", "published_at": "published_at", "section": "section__name"}
@@ -240,115 +232,90 @@ def _outer(field, depth):
     return reference
 
 
-class _Surroundings:
+def _surroundings_query(*, pk, now):
     """Highlights, byline, tags, corrections, previous and next story, related stories and the site's
     sections, in ONE query.
 
-    The story page has a budget of six queries; these eight lists would cost eight on
-    their own, so each is folded into a JSON array by the database. (Its
-    `nav_sections` stands in for the lazy one of the `site` context processor.)
-
-    Building this query with the ORM costs several times more Python than the
-    database needs to run it, and its SQL is the same for every story: the lists
-    refer to the story's row (OuterRef), so only the story's key and the current
-    time vary. The ORM therefore builds it once per process and database, with
-    marker values in their place, and each page runs that SQL with its own.
+    The story page has a budget of a few queries; these eight lists would cost eight on their own,
+    so each is folded into a JSON array by the database. (Its `nav_sections` stands in for the lazy
+    one of the `site` context processor.) Built once per process (`CompiledQuery`): only the story's
+    key and the current time vary.
     """
-
-    # Values no story and no clock has, to find the two arguments among the compiled query's parameters.
-    PK_MARKER = -918_273_645
-    NOW_MARKER = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
-
-    def __init__(self):
-        self._compiled = {}
-
-    @staticmethod
-    def queryset(pk, now):
-        published = Story.objects.published(at=now)
-        # Related: newest first, sharing a tag or the section with the story.
-        through = Story.tags.through
-        story_tags = through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
-        # A scalar subquery, probed per candidate while the feed index is walked: an EXISTS here would be
-        # planned as a hash of every story sharing a tag, which grows with the archive.
-        shared_tag = Subquery(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags).values("pk")[:1])
-        related_ids = (
-            published.alias(shared_tag=shared_tag)
-            .filter(Q(section_id=_outer("section_id", 2)) | Q(shared_tag__isnull=False))
-            .exclude(pk=_outer("pk", 2))
-            .newest_first()
-            .values("pk")[:RELATED_STORIES]
+    published = Story.objects.published(at=now)
+    # Related: newest first, sharing a tag or the section with the story.
+    through = Story.tags.through
+    story_tags = through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
+    # A scalar subquery, probed per candidate while the feed index is walked: an EXISTS here would be
+    # planned as a hash of every story sharing a tag, which grows with the archive.
+    shared_tag = Subquery(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags).values("pk")[:1])
+    related_ids = (
+        published.alias(shared_tag=shared_tag)
+        .filter(Q(section_id=_outer("section_id", 2)) | Q(shared_tag__isnull=False))
+        .exclude(pk=_outer("pk", 2))
+        .newest_first()
+        .values("pk")[:RELATED_STORIES]
+    )
+    # The outer bound (lte/gte) lets the index start at this story instead of at one end of the archive.
+    when, key = OuterRef("published_at"), OuterRef("pk")
+    older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=key))
+    newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=key))
+    link = JSONObject(**LINK_FIELDS)
+    people = get_user_model()
+    return (
+        Story.objects.filter(pk=pk)
+        .order_by()
+        .values(
+            highlight_list=_json_list(
+                Highlight.objects.filter(story=OuterRef("pk")), pk="pk", text="text", position="position"
+            ),
+            byline_list=_json_list(
+                people.objects.filter(bylines=OuterRef("pk")),
+                pk="pk",
+                username=people.USERNAME_FIELD,
+                first_name="first_name",
+                last_name="last_name",
+            ),
+            tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
+            correction_list=_json_list(
+                Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
+            ),
+            related_list=_json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
+            section_list=_json_list(Section.objects.all(), name="name", slug="slug", position="position"),
+            previous_link=Subquery(published.filter(older).newest_first().values(j=link)[:1]),
+            next_link=Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1]),
         )
-        # The outer bound (lte/gte) lets the index start at this story instead of at one end of the archive.
-        when, key = OuterRef("published_at"), OuterRef("pk")
-        older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=key))
-        newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=key))
-        link = JSONObject(**LINK_FIELDS)
-        people = get_user_model()
-        return (
-            Story.objects.filter(pk=pk)
-            .order_by()
-            .values(
-                highlight_list=_json_list(
-                    Highlight.objects.filter(story=OuterRef("pk")), pk="pk", text="text", position="position"
-                ),
-                byline_list=_json_list(
-                    people.objects.filter(bylines=OuterRef("pk")),
-                    pk="pk",
-                    username=people.USERNAME_FIELD,
-                    first_name="first_name",
-                    last_name="last_name",
-                ),
-                tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
-                correction_list=_json_list(
-                    Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
-                ),
-                related_list=_json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
-                section_list=_json_list(Section.objects.all(), name="name", slug="slug", position="position"),
-                previous_link=Subquery(published.filter(older).newest_first().values(j=link)[:1]),
-                next_link=Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1]),
-            )
-        )
-
-    def _compile(self) -> tuple[str, list, dict, list]:
-        queryset = self.queryset(self.PK_MARKER, self.NOW_MARKER)
-        sql, params = queryset.query.sql_with_params()
-        markers = {"pk": self.PK_MARKER, "now": _db_time(self.NOW_MARKER)}
-        slots = {i: name for i, value in enumerate(params) for name, marker in markers.items() if value == marker}
-        if list(slots.values()).count("pk") != 1 or "now" not in slots.values():
-            raise ImproperlyConfigured(f"The story page's query has unexpected parameters: {params!r}")
-        return sql, params, slots, list(queryset.query.annotation_select)
-
-    def row(self, story) -> dict:
-        if connection.vendor not in self._compiled:
-            self._compiled[connection.vendor] = self._compile()
-        sql, params, slots, names = self._compiled[connection.vendor]
-        arguments = {"pk": story.pk, "now": _db_time(timezone.now())}
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [arguments[slots[i]] if i in slots else value for i, value in enumerate(params)])
-            found = cursor.fetchone()
-        if found is None:  # deleted since it was read
-            return {}
-        # Each column is a JSON document (text on some databases), or NULL for an empty list.
-        return {
-            name: json.loads(value) if isinstance(value, str) else value
-            for name, value in zip(names, found, strict=True)
-        }
+    )
 
 
 def _db_time(when):
     return Story._meta.get_field("published_at").get_db_prep_value(when, connection)
 
 
-_surroundings = _Surroundings()
+# Values no story and no clock has, standing in for the two arguments while the query is compiled.
+_surroundings = CompiledQuery(
+    _surroundings_query,
+    pk=Marker(-918_273_645),
+    now=Marker(datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), adapt=_db_time),
+)
 
 
 def _story_surroundings(story) -> dict:
     """The page's short lists; the story's highlights and byline land on it, as with_reader_relations() puts them."""
-    row = _surroundings.row(story)
+    found = _surroundings.rows(pk=story.pk, now=timezone.now())
+    # Each column is a JSON document (text on some databases), or NULL for an empty list; no row if just deleted.
+    row = {name: json.loads(value) if isinstance(value, str) else value for name, value in (found or [{}])[0].items()}
     highlights = [Highlight(story=story, **item) for item in row.get("highlight_list") or []]
     story.highlight_list = sorted(highlights, key=lambda h: (h.position, h.pk))
     people = get_user_model()
-    byline = [people(**{**item, people.USERNAME_FIELD: item.pop("username")}) for item in row.get("byline_list") or []]
+    byline = [
+        people(
+            pk=item["pk"],
+            first_name=item["first_name"],
+            last_name=item["last_name"],
+            **{people.USERNAME_FIELD: item["username"]},
+        )
+        for item in row.get("byline_list") or []
+    ]
     story.byline = sorted(byline, key=lambda person: person.pk)
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
     corrections = [CorrectionNote.from_json(item) for item in row.get("correction_list") or []]

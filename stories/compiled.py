@@ -1,0 +1,76 @@
+"""ORM queries built once per process and run with each page's own arguments.
+
+On the hottest pages the ORM takes longer to build and compile a query than the
+database takes to run it: the story page's opinions cost 1.1 ms of Python for
+0.25 ms in PostgreSQL. Such a query's SQL is the same on every page but for a few
+arguments, so `CompiledQuery` builds it once per process and database with marker
+values in their place, finds the markers among the compiled query's parameters,
+and runs that SQL with each page's values.
+
+Rows come back as the database driver gives them, without the ORM's conversions:
+JSON may arrive as text and datetimes as text on SQLite (`db_datetime` reads one).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+
+def _unchanged(value):
+    return value
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A value no real argument takes, standing in for one argument while the query is compiled."""
+
+    value: object
+    # How the driver receives the argument, as the ORM would pass it (datetimes are text on SQLite).
+    adapt: Callable = field(default=_unchanged)
+
+
+class CompiledQuery:
+    """`build(*variant, **markers)` returns a queryset whose columns are all annotations (`.values(name=…)`).
+
+    `rows(variant, **arguments)` runs it. A variant holds what Django writes into the SQL itself,
+    such as a slice's bounds: each variant seen is compiled once (at most `variants` are kept).
+    """
+
+    def __init__(self, build: Callable, *, variants: int = 16, **markers: Marker):
+        self.build, self.variants, self.markers = build, variants, markers
+        self._compiled: dict = {}
+
+    def rows(self, variant: tuple = (), **arguments) -> list[dict]:
+        key = (connection.vendor, variant)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            if len(self._compiled) >= self.variants:
+                self._compiled.clear()
+            compiled = self._compiled[key] = self._compile(variant)
+        sql, params, slots, names = compiled
+        values = {name: self.markers[name].adapt(value) for name, value in arguments.items()}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [values[slots[i]] if i in slots else value for i, value in enumerate(params)])
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _compile(self, variant: tuple) -> tuple[str, list, dict, list]:
+        queryset = self.build(*variant, **{name: marker.value for name, marker in self.markers.items()})
+        sql, params = queryset.query.sql_with_params()
+        adapted = {name: marker.adapt(marker.value) for name, marker in self.markers.items()}
+        slots = {i: name for i, value in enumerate(params) for name, marker in adapted.items() if value == marker}
+        if missing := set(self.markers) - set(slots.values()):
+            raise ImproperlyConfigured(f"Arguments {sorted(missing)} are not among the query's parameters {params!r}")
+        return sql, list(params), slots, list(queryset.query.annotation_select)
+
+
+def db_datetime(value) -> datetime | None:
+    """A datetime as the driver returned it (text on SQLite, UTC without an offset), aware."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

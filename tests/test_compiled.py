@@ -1,0 +1,59 @@
+"""Queries built once and run with each page's arguments: the right rows for every argument."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
+from django.utils import timezone
+
+from stories.compiled import CompiledQuery, Marker, db_datetime
+from stories.models import Story
+from tests.factories import StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _db_time(when):
+    from django.db import connection
+
+    return Story._meta.get_field("published_at").get_db_prep_value(when, connection)
+
+
+def _titles(offset, limit, *, before):
+    return (
+        Story.objects.filter(published_at__lt=before)
+        .order_by("-published_at")
+        .values(name=F("title"))[offset : offset + limit]
+    )
+
+
+TITLES = CompiledQuery(_titles, before=Marker(datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), adapt=_db_time))
+
+
+def test_each_run_uses_its_own_arguments_and_slice():
+    now = timezone.now()
+    for days, title in [(3, "Oldest"), (2, "Middle"), (1, "Newest")]:
+        StoryFactory(published=True, title=title, published_at=now - timedelta(days=days))
+
+    assert [row["name"] for row in TITLES.rows((0, 10), before=now)] == ["Newest", "Middle", "Oldest"]
+    assert [row["name"] for row in TITLES.rows((0, 10), before=now - timedelta(days=1, hours=12))] == [
+        "Middle",
+        "Oldest",
+    ]
+    assert [row["name"] for row in TITLES.rows((1, 1), before=now)] == ["Middle"]
+
+
+def test_a_query_that_drops_an_argument_is_refused_when_first_compiled():
+    def ignores_its_argument(*, pk):
+        return Story.objects.values(name=F("title"))
+
+    with pytest.raises(ImproperlyConfigured, match="pk"):
+        CompiledQuery(ignores_its_argument, pk=Marker(-1_234_567)).rows(pk=5)
+
+
+def test_datetimes_from_the_driver_come_back_aware():
+    when = datetime(2025, 7, 24, 20, 14, 5, tzinfo=UTC)
+    assert db_datetime("2025-07-24 20:14:05") == when
+    assert db_datetime(when) == when
+    assert db_datetime(None) is None
