@@ -10,9 +10,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
+from .links import reader_url
 from .richtext import sanitize_html
 
 
@@ -47,7 +47,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("stories:section", args=[self.slug])
+        return reader_url("stories:section", self.slug)
 
 
 class Tag(models.Model):
@@ -61,7 +61,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("stories:tag", args=[self.slug])
+        return reader_url("stories:tag", self.slug)
 
 
 class StoryQuerySet(models.QuerySet):
@@ -218,7 +218,7 @@ class Story(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("stories:detail", args=[self.slug])
+        return reader_url("stories:detail", self.slug)
 
     @property
     def is_live(self):

@@ -28,6 +28,7 @@ from newsroom.context_processors import nav_sections
 from . import opinions, search
 from .compiled import CompiledQuery, Marker, db_datetime
 from .filters import StoryFilter
+from .links import reader_url
 from .models import Correction, Highlight, Section, Story, Tag, display_name
 from .rendering import RenderedOnce
 
@@ -195,7 +196,7 @@ class StoryLink:
     section: str | None
 
     def get_absolute_url(self):
-        return reverse("stories:detail", args=[self.slug])
+        return reader_url("stories:detail", self.slug)
 
     @classmethod
     def from_json(cls, data):
