@@ -1,7 +1,9 @@
 """Section, tag and author pages list published stories."""
 
 import pytest
+from django.core.cache import cache
 
+from stories.models import Section
 from tests.factories import SectionFactory, StoryFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +52,20 @@ def test_unknown_sections_tags_and_authors_are_404(client, url):
 def test_a_person_without_a_published_byline_has_no_public_page(client, editor):
     StoryFactory(title="A draft", authors=[editor])
     assert client.get(f"/authors/{editor.username}/").status_code == 404
+
+
+def test_the_navigation_follows_a_renamed_section_and_marks_the_page_of_each(client):
+    city = SectionFactory(name="City", slug="city")
+    sport = SectionFactory(name="Sport", slug="sport")
+    for section in (city, sport):
+        StoryFactory(published=True, section=section)
+    assert '<a href="/section/city/" aria-current="page">City</a>' in client.get("/section/city/").text
+    assert '<a href="/section/sport/" aria-current="page">Sport</a>' in client.get("/section/sport/").text
+    assert '<a href="/" aria-current="page">Latest</a>' in client.get("/").text
+
+    Section.objects.filter(pk=city.pk).update(name="Metro")
+    cache.clear()
+
+    html = client.get("/section/sport/").text
+    assert '<a href="/section/city/">Metro</a>' in html
+    assert '<a href="/section/sport/" aria-current="page">Sport</a>' in html

@@ -1,10 +1,13 @@
 """Template tags of the reader site and the desk."""
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.translation import gettext
+
+from stories.rendering import RenderedOnce
 
 register = template.Library()
 
@@ -29,3 +32,25 @@ def timestamp(value):
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return format_html('<time datetime="{}">{}</time>', local.isoformat(), display_datetime(local))
+
+
+_SECTIONS_NAV = RenderedOnce("base.html#sections-nav")
+
+
+def _field(item, name):
+    # A Section, or a section as the story page's query returns it (a dict).
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+@register.simple_tag(takes_context=True)
+def sections_nav(context):
+    """The sections' navigation, the page's own section marked. Rendered once per process for each
+    list of sections and each place in it (0.6 ms a page otherwise, a twelfth of an uncached one).
+    """
+    sections = tuple((_field(s, "slug"), _field(s, "name")) for s in context.get("nav_sections") or ())
+    current = context.get("current_section")
+    current_slug = _field(current, "slug") if current else None
+    match = getattr(context.get("request"), "resolver_match", None)
+    is_home = match is not None and match.url_name == "home"
+    key = (sections, current_slug, is_home, get_urlconf(), get_script_prefix())
+    return _SECTIONS_NAV.render(key, {"sections": sections, "current_slug": current_slug, "is_home": is_home})
