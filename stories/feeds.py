@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Section, Story, display_name
+from .models import HIGHLIGHT_LIST, Section, Story, display_name
 from .richtext import html_to_paragraphs
 
 FEED_LENGTH = 30
@@ -38,7 +39,10 @@ class LatestStoriesFeed(Feed):
         stories = Story.objects.published()
         if obj is not None:
             stories = stories.filter(section=obj)
-        return stories.newest_first().with_reader_relations()[:FEED_LENGTH]
+        items = list(stories.newest_first().with_reader_relations(highlights=False)[:FEED_LENGTH])
+        # An item's description is its standfirst: only stories without one need their highlights.
+        prefetch_related_objects([story for story in items if not story.standfirst], HIGHLIGHT_LIST)
+        return items
 
     def item_title(self, item):
         return item.title

@@ -64,6 +64,10 @@ class Tag(models.Model):
         return reader_url("stories:tag", self.slug)
 
 
+# A story's highlights as the plain list `story.highlight_list` (see StoryQuerySet.with_reader_relations).
+HIGHLIGHT_LIST = models.Prefetch("highlights", to_attr="highlight_list")
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self, at=None):
         """What readers may see: published and already live (at `at`, by default now)."""
@@ -103,7 +107,7 @@ class StoryQuerySet(models.QuerySet):
         """Reader order: newest publication first, the primary key breaking ties (matches story_feed_idx)."""
         return self.order_by("-published_at", "-pk")
 
-    def with_reader_relations(self):
+    def with_reader_relations(self, *, highlights=True):
         """What story cards and feeds show of each story, in a fixed number of queries.
 
         Each story's byline arrives as the list `story.byline` and its highlights as `story.highlight_list`:
@@ -118,10 +122,11 @@ class StoryQuerySet(models.QuerySet):
         """
         people = get_user_model()
         byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
-        return self.select_related("section").prefetch_related(
-            models.Prefetch("highlights", to_attr="highlight_list"),
-            models.Prefetch("authors", queryset=people.objects.only(*byline_fields).order_by("pk"), to_attr="byline"),
+        byline = models.Prefetch(
+            "authors", queryset=people.objects.only(*byline_fields).order_by("pk"), to_attr="byline"
         )
+        queryset = self.select_related("section").prefetch_related(byline)
+        return queryset.prefetch_related(HIGHLIGHT_LIST) if highlights else queryset
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):

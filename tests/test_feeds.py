@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.factories import SectionFactory, StoryFactory, UserFactory
+from tests.factories import HighlightFactory, SectionFactory, StoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -68,3 +68,19 @@ def test_a_feed_leaves_in_one_piece(client, url):
     assert response.status_code == 200
     assert b"<item>" in response.content or b"<entry>" in response.content
     assert len(list(response)) == 1
+
+
+def test_an_item_without_a_standfirst_is_described_by_its_highlights(client):
+    plain = StoryFactory(published=True, title="No standfirst", standfirst="")
+    plain.highlights.all().delete()
+    HighlightFactory(story=plain, text="Trams return in May.", position=1)
+    HighlightFactory(story=plain, text="Fares stay the same.", position=2)
+    StoryFactory(published=True, title="With standfirst", standfirst="The short version.")
+
+    channel = ET.fromstring(client.get("/feed/").content).find("channel")  # noqa: S314
+
+    described = {item.findtext("title"): item.findtext("description") for item in channel.iter("item")}
+    assert described == {
+        "No standfirst": "Trams return in May. Fares stay the same.",
+        "With standfirst": "The short version.",
+    }
