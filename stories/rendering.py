@@ -18,7 +18,8 @@ class RenderedOnce:
         # (the compiled partial the HTML was rendered with, {key: HTML})
         self._rendered = (None, {})
 
-    def render(self, key, context: dict) -> str:
+    def render(self, key, context) -> str:
+        """The partial's HTML for `key`; `context` is a dict, or a function returning one (called only to render)."""
         template = get_template(self.name)
         rendered_with, by_key = self._rendered
         if rendered_with is not template.template:
@@ -26,7 +27,7 @@ class RenderedOnce:
             self._rendered = (template.template, by_key)
         html = by_key.get(key)
         if html is None:
-            html = template.render(context)
+            html = template.render(context() if callable(context) else context)
             if len(by_key) >= self.keys:
                 by_key.clear()
             by_key[key] = html

@@ -98,17 +98,23 @@ _FILTER_FIELDS = RenderedOnce("stories/home.html#filter-fields")
 def home(request):
     # The filter's section choices are the navigation's list: one query for both.
     sections = nav_sections(request)
-    filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
-    page = list_page(request, filterset.qs.newest_first().with_reader_relations())
-    if any(name in request.GET for name in filterset.filters):
+    filterset = None
+    if any(name in request.GET for name in StoryFilter.base_filters):
+        filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
+        stories = filterset.qs
         filter_fields = _FILTER_FIELDS.render_now({"filter": filterset})
-    else:
-        filter_fields = _FILTER_FIELDS.render(tuple((s.slug, s.name) for s in sections), {"filter": filterset})
+    else:  # the unfiltered feed, most visits: nothing to filter, and blank fields
+        stories = Story.objects.published()
+        choices = tuple((s.slug, s.name) for s in sections)
+        filter_fields = _FILTER_FIELDS.render(
+            choices, lambda: {"filter": StoryFilter(queryset=stories, sections=sections)}
+        )
+    page = list_page(request, stories.newest_first().with_reader_relations())
     context = {
         "page": page,
         "filter": filterset,
         "filter_fields": filter_fields,
-        "filtered": filterset.is_filtering,
+        "filtered": filterset is not None and filterset.is_filtering,
         "canonical_url": _canonical(request, "/", page),
     }
     return render(request, "stories/home.html", context)
