@@ -403,11 +403,13 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
     except Exception:
         _cache_failed("looking up a page")
         return None, None, None
-    if ticket is not None:
-        _near.learn(ticket, version, at)
     page = found.get(key)
     if page is not None and page.version != version:
         page = None  # made before the last purge: it may show what readers must no longer see
+    if ticket is not None:
+        _near.learn(ticket, version, at)
+        if page is not None and page.fresh_until > time.time():
+            _near.keep(ticket, digest, page)
     return version, page, ticket
 
 
@@ -522,12 +524,10 @@ def cache_public(view):
         digest = _digest(request)
         version, page, ticket = _lookup(digest)
         if version is None:
-            return _compute(request, view, args, kwargs, version=0, key=None, status="bypass")
+            return _compute(request, view, args, kwargs, status="bypass")
         key = PAGE_KEY.format(digest=digest)
         lock = LOCK_KEY.format(version=version, digest=digest)
         if page is not None and page.fresh_until > time.time():
-            if ticket is not None:
-                _near.keep(ticket, digest, page)
             return _serve(request, page, "hit")
 
         locked = bool(_cache_call("locking a page", cache.add, lock, 1, timeout=LOCK_SECONDS))
@@ -537,7 +537,7 @@ def cache_public(view):
             if page is not None:
                 return _serve(request, page, "stale")
         try:
-            return _compute(request, view, args, kwargs, version=version, key=key, status="miss", near=(ticket, digest))
+            return _compute(request, view, args, kwargs, status="miss", version=version, digest=digest, ticket=ticket)
         finally:
             if locked:
                 _cache_call("unlocking a page", cache.delete, lock)
@@ -545,16 +545,17 @@ def cache_public(view):
     return cached_view
 
 
-def _compute(request, view, args, kwargs, version: int, key: str | None, status: str, near=(None, None)):
+def _compute(request, view, args, kwargs, status: str, version: int = 0, digest: str | None = None, ticket=None):
+    """The view's response, stored under `digest` (in the shared cache, and near with `ticket`) when shareable."""
     response = view(request, *args, **kwargs)
     if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
         response = response.render()
     page = _page_from(request, response, version)
     if page is None:
         return response
-    if key is not None and _cache_usable():
+    if digest is not None and _cache_usable():
+        key = PAGE_KEY.format(digest=digest)
         _cache_call("storing a page", cache.set, key, page, timeout=settings.CACHE_MIDDLEWARE_SECONDS + STALE_SECONDS)
-        ticket, digest = near
-        if ticket is not None and _cache_usable():
+        if ticket is not None:  # a failed store stops the near cache, which then refuses this ticket
             _near.keep(ticket, digest, page)
     return _with_headers(request, response, page, status)

@@ -114,8 +114,8 @@ class StoryQuerySet(models.QuerySet):
         plain lists, because a prefetch into the related managers builds a manager and a queryset per
         story just to hold them, which cost more than the queries themselves (about 2 ms on a page of 30).
 
-        Not tags: cards and feeds do not show them. (The story page reads all of these with its other short
-        lists, in one query: views._surroundings_query.)
+        Not tags: cards and feeds do not show them. (The story page reads its byline and highlights with its
+        other short lists, in one query: views._surroundings_query.)
         Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
         them differently from one page to the next. Of each person, only what a byline shows is read: never
         their password hash or email address.

@@ -307,14 +307,12 @@ _surroundings = CompiledQuery(
 
 
 def _story_surroundings(story) -> dict:
-    """The page's short lists; the story's highlights and byline land on it, as with_reader_relations() puts them."""
+    """The story page's lists, from the one query of `_surroundings_query`."""
     found = _surroundings.rows(pk=story.pk, now=timezone.now())
     # Each column is a JSON document (text on some databases), or NULL for an empty list; no row if just deleted.
     row = {name: json.loads(value) if isinstance(value, str) else value for name, value in (found or [{}])[0].items()}
-    highlights = [Highlight(story=story, **item) for item in row.get("highlight_list") or []]
-    story.highlight_list = sorted(highlights, key=lambda h: (h.position, h.pk))
     people = get_user_model()
-    byline = [
+    authors = [
         people(
             pk=item["pk"],
             first_name=item["first_name"],
@@ -323,16 +321,20 @@ def _story_surroundings(story) -> dict:
         )
         for item in row.get("byline_list") or []
     ]
-    story.byline = sorted(byline, key=lambda person: person.pk)
+    highlights = [Highlight(story=story, **item) for item in row.get("highlight_list") or []]
+    sections = [Section(**item) for item in row.get("section_list") or []]
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
     corrections = [CorrectionNote.from_json(item) for item in row.get("correction_list") or []]
     return {
+        # In the orders the other pages show them (with_reader_relations, Section.Meta.ordering).
+        "authors": sorted(authors, key=lambda person: person.pk),
+        "highlights": sorted(highlights, key=lambda h: (h.position, h.pk)),
         "corrections": sorted(corrections, key=lambda c: c.created_at),
         "tags": sorted(row.get("tag_list") or [], key=lambda t: t["name"].lower()),
         "related_stories": sorted(related_links, key=lambda s: s.published_at, reverse=True),
         "previous_story": StoryLink.from_json(row.get("previous_link")),
         "next_story": StoryLink.from_json(row.get("next_link")),
-        "nav_sections": sorted(row.get("section_list") or [], key=lambda s: (s["position"], s["name"].lower())),
+        "nav_sections": sorted(sections, key=lambda s: (s.position, s.name.lower())),
     }
 
 
@@ -383,15 +385,12 @@ def _news_article(story, authors, corrections, tags, canonical_url) -> str:
 def story_page_context(request, story, *, opinion_form=None) -> dict:
     """Everything the story template needs (shared by the public page, previews and the opinion form)."""
     surroundings = _story_surroundings(story)
-    authors = story.byline
     canonical_url = settings.SITE_URL.rstrip("/") + story.get_absolute_url()
     return {
         "story": story,
-        "authors": authors,
-        "highlights": story.highlight_list,
         "canonical_url": canonical_url,
         "structured_data": _news_article(
-            story, authors, surroundings["corrections"], surroundings["tags"], canonical_url
+            story, surroundings["authors"], surroundings["corrections"], surroundings["tags"], canonical_url
         ),
         **surroundings,
         **opinions.section_context(request, story, form=opinion_form),
@@ -451,10 +450,10 @@ def story_preview_link(request, token):
 def post_opinion(request, slug):
     """A reader sends an opinion from the story page's form; it waits for a moderator (see stories/opinions.py).
 
-    An accepted opinion only redirects: the story's highlights and byline are read only when the page
-    is shown again with the form's errors (story_page_context).
+    An accepted opinion only redirects: the page's lists are read only when it is shown again with
+    the form's errors (story_page_context).
     """
-    story = get_object_or_404(Story.objects.published().select_related("section"), slug=slug)
+    story = _published_story(slug)
 
     def render_page(form, status):
         context = story_page_context(request, story, opinion_form=form)

@@ -6,10 +6,9 @@ from django.urls import reverse
 
 from stories import workflow
 from stories.admin import EXACT_COUNT_LIMIT, capped_counts, shown_count
-from stories.models import Opinion, Story, StoryTransition, display_name
+from stories.models import Opinion, Story, StoryTransition
 
 register = template.Library()
-register.filter("display_name", display_name)
 
 
 @register.filter
