@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
 from tests.factories import StoryFactory, UserFactory
+from tests.servers import redis_cache_settings, throwaway_redis
 
 
 def ensure_roles():
@@ -55,6 +56,17 @@ def story(db):
 
 
 @pytest.fixture
+def private_redis(request, settings):
+    """A Redis of the test's own, which the site's cache uses; never the shared one on 6379.
+
+    Each test file that uses it names its port (REDIS_PORT), so parallel test processes never race for one.
+    """
+    with throwaway_redis(request.module.REDIS_PORT) as server:
+        settings.CACHES = redis_cache_settings(server)
+        yield server
+
+
+@pytest.fixture
 def reader(db):
     """A logged-in person with no staff role."""
     return UserFactory(username="reader")
@@ -93,9 +105,15 @@ def _roles(request):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(monkeypatch):
     from django.core.cache import cache
 
+    from stories import cache as page_cache
+
+    # This process's view of the cache starts anew too: no outage pause, no purge owed, no near copies.
+    monkeypatch.setattr(page_cache, "_down_until", 0.0)
+    monkeypatch.setattr(page_cache, "_purge_owed", False)
+    monkeypatch.setattr(page_cache, "_near", page_cache._NearCache())
     cache.clear()
     yield
     # A test may have stopped the cache server its settings still point at (the outage tests).

@@ -77,8 +77,8 @@ def port_is_free(port: int) -> bool:
 
 
 def spare_port(preferred: int) -> int:
-    """`preferred` if free, else a free port the system picks (another test run holds ours)."""
-    if port_is_free(preferred):
+    """`preferred` if free, else (or for 0) a free port the system picks (another test run holds ours)."""
+    if preferred and port_is_free(preferred):
         return preferred
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -158,20 +158,36 @@ class ThrowawayRedis:
         self.url = f"redis://127.0.0.1:{port}/0"
         self.process = None
 
-    def start(self) -> None:
+    def start(self, attempts: int = 5) -> None:
+        """Start on `port`, or on a spare one when another test process took it first."""
         server = shutil.which("redis-server")
         if server is None:
             raise RuntimeError("redis-server is not installed")
-        self.port = spare_port(self.port)
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
-        if self.process.poll() is not None:
-            raise RuntimeError(f"redis-server on port {self.port} exited at start")
+        for _ in range(attempts):
+            self.port = spare_port(self.port)
+            self.url = f"redis://127.0.0.1:{self.port}/0"
+            self.process = subprocess.Popen(
+                [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if self._answering():
+                return
+            self.stop()
+            self.port = 0  # taken between the check and the bind: let the system pick the next one
+        raise RuntimeError(f"redis-server did not start after {attempts} attempts")
+
+    def _answering(self) -> bool:
+        """True once the server on our port is ours (not another test's that won the port)."""
+        import redis
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                return redis.Redis(port=self.port, socket_timeout=1).info("server")["process_id"] == self.process.pid
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -30,9 +30,8 @@ def redis_server():
 
 
 @pytest.fixture(autouse=True, params=["local memory", "Redis"])
-def page_store(request, settings, monkeypatch):
+def page_store(request, settings):
     """The cache the site runs on: local memory (the default), or Redis with this process's near cache."""
-    monkeypatch.setattr(page_cache, "_near", page_cache._NearCache())
     if request.param == "Redis":
         settings.CACHES = redis_cache_settings(request.getfixturevalue("redis_server"))
         page_cache.cache.clear()

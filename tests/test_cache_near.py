@@ -12,7 +12,6 @@ import pytest
 import redis as redis_py
 from django.test import Client
 
-from stories import cache as page_cache
 from stories.models import Story
 from tests.factories import StoryFactory
 from tests.servers import (
@@ -20,27 +19,16 @@ from tests.servers import (
     Site,
     prepare_site,
     production_env,
-    redis_cache_settings,
     run_manage,
     throwaway_redis,
 )
 
 pytestmark = pytest.mark.django_db
 
-REDIS_PORT = 8146
+REDIS_PORT = 8146  # private_redis's
 SITE_REDIS_PORT = 8145
 SITE_PORT = 8157
 DEMO_STORY = "/stories/city-council-approves-new-tram-line-after-two-year-debate/"
-
-
-@pytest.fixture
-def private_redis(settings, monkeypatch):
-    with throwaway_redis(REDIS_PORT) as server:
-        settings.CACHES = redis_cache_settings(server)
-        monkeypatch.setattr(page_cache, "_near", page_cache._NearCache())
-        monkeypatch.setattr(page_cache, "_down_until", 0.0)
-        monkeypatch.setattr(page_cache, "_purge_owed", False)
-        yield server
 
 
 def lookups(server) -> int:

@@ -7,26 +7,10 @@ from stories import cache as page_cache
 from stories import workflow
 from stories.models import Story
 from tests.factories import StoryFactory
-from tests.servers import redis_cache_settings, throwaway_redis
 
 pytestmark = pytest.mark.django_db
 
-# A private Redis on a port of its own: the shared one on 6379 is never touched.
-REDIS_PORT = 8147
-
-
-@pytest.fixture(autouse=True)
-def _cache_state(monkeypatch):
-    monkeypatch.setattr(page_cache, "_down_until", 0.0)
-    monkeypatch.setattr(page_cache, "_purge_owed", False)
-    monkeypatch.setattr(page_cache, "_near", page_cache._NearCache())
-
-
-@pytest.fixture
-def private_redis(settings):
-    with throwaway_redis(REDIS_PORT) as server:
-        settings.CACHES = redis_cache_settings(server)
-        yield server
+REDIS_PORT = 8147  # private_redis's
 
 
 def test_pages_are_served_uncached_while_redis_is_down(
