@@ -218,7 +218,9 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
                 continue
         incoming.append(_Incoming(index, name, document, when))
 
-    _find_stories(incoming)
+    # The stories documents update are locked until the group commits: rights and state are checked on
+    # rows nobody can move meanwhile, and their edit version goes up from the current one.
+    _find_stories(incoming, lock=not dry_run)
     ready = []
     for item in incoming:
         try:
@@ -244,11 +246,16 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
     return results, repeated
 
 
-def _find_stories(incoming: list[_Incoming]) -> None:
-    """Set each document's existing story, or the free slug for its new one: one query for the group."""
+def _find_stories(incoming: list[_Incoming], *, lock: bool) -> None:
+    """Set each document's existing story, or the free slug for its new one: one query for the group.
+
+    With `lock`, the stories found stay locked (select_for_update) until the caller's transaction ends.
+    """
+    # In primary key order, so that two imports locking some of the same stories cannot deadlock.
+    stories = Story.objects.select_for_update().order_by("pk") if lock else Story.objects.order_by()
     bases = {item.index: base_slug(item.document.headline) for item in incoming}
     wanted = [slug for item in incoming for slug in _candidates(bases[item.index])]
-    taken = {story.slug: story for story in Story.objects.filter(slug__in=wanted).order_by()} if wanted else {}
+    taken = {story.slug: story for story in stories.filter(slug__in=wanted)} if wanted else {}
     claimed = set()
     for item in incoming:
         start = 1
@@ -256,7 +263,7 @@ def _find_stories(incoming: list[_Incoming]) -> None:
             candidates = _candidates(bases[item.index], start)
             if start > 1:
                 # Rare: all of the first candidates are taken. Look further.
-                taken.update((s.slug, s) for s in Story.objects.filter(slug__in=candidates).order_by())
+                taken.update((s.slug, s) for s in stories.filter(slug__in=candidates))
             match = next(
                 (
                     taken[slug]

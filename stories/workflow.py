@@ -188,7 +188,10 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             _check_highlights(locked)
 
         locked.status = spec.target
-        fields = ["status", "updated_at"]
+        # A new edit version: a save made from a page opened before this move is refused as an edit
+        # conflict, instead of landing on a story in a state it was not made for.
+        locked.version += 1
+        fields = ["status", "version", "updated_at"]
         if spec.target == Status.PUBLISHED:
             locked.published_at = at or timezone.now()
             fields.append("published_at")
@@ -211,6 +214,7 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
     story.status = locked.status
     story.published_at = locked.published_at
     story.updated_at = locked.updated_at
+    story.version = locked.version
     return story
 
 
@@ -359,7 +363,8 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
                 for source, target in moves
             ]
             story.status, story.published_at, story.updated_at = Status.PUBLISHED, at_by_pk[story.pk], now
-        Story.objects.bulk_update(moving, ["status", "published_at", "updated_at"])
+            story.version += 1  # as every transition does (see _transition)
+        Story.objects.bulk_update(moving, ["status", "published_at", "updated_at", "version"])
         StoryTransition.objects.bulk_create(transitions)
         cache.purge_public_pages_on_commit()
 
@@ -368,6 +373,7 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
         if story.pk in moved:
             story.status = Status.PUBLISHED
             story.published_at, story.updated_at = moved[story.pk].published_at, moved[story.pk].updated_at
+            story.version = moved[story.pk].version
 
 
 # --- Receiving opinions ---------------------------------------------------------

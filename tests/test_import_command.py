@@ -221,7 +221,8 @@ def test_reimporting_the_same_document_updates_its_story(tmp_path):
     assert "Imported 0, updated 1, failed 0" in out
     story = Story.objects.get()
     assert story.status == Status.PUBLISHED
-    assert story.version == 2
+    # Created, published (every transition moves the edit version on), updated.
+    assert story.version == 3
     assert "A corrected second paragraph." in story.body
     assert list(story.highlights.values_list("text", flat=True)) == [
         "The council voted 31 to 12 in favour of the eastern extension."
