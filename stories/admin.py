@@ -160,9 +160,9 @@ class HighlightFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if workflow.needs_highlights(self.instance.status):
-            kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-            workflow.check_highlight_count(len(kept))  # a TransitionError is a ValidationError
+        # The story's state as the form found it under the row lock (StoryAdminForm.clean runs first).
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        workflow.check_highlight_count(len(kept), self.instance.status)  # a TransitionError is a ValidationError
 
 
 class TransitionForm(forms.Form):

@@ -223,9 +223,18 @@ def needs_highlights(status: str) -> bool:
     return status != Status.DRAFT
 
 
-def check_highlight_count(count: int) -> None:
-    """The highlights rule for a story leaving or out of draft: raise TransitionError unless 1–5."""
-    if not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
+def check_highlight_count(count: int, status: str = Status.REVIEW) -> None:
+    """The highlights rule: raise TransitionError unless a story in `status` may have `count` highlights.
+
+    A story never has more than MAX_HIGHLIGHTS, in any state (a draft's are bounded too: each is a row of
+    the admin's form); out of draft it needs at least MIN_HIGHLIGHTS. By default, the rule out of draft.
+    """
+    if not needs_highlights(status):
+        if count > MAX_HIGHLIGHTS:
+            raise TransitionError(
+                f"A story has at most {MAX_HIGHLIGHTS} highlights; this one has {count}.", code="highlights"
+            )
+    elif not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
         raise TransitionError(
             f"A story in review or published needs {MIN_HIGHLIGHTS} to {MAX_HIGHLIGHTS} highlights; "
             f"this one has {count}.",

@@ -165,12 +165,19 @@ def test_a_malformed_document_fails_alone_with_its_file_and_line(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("highlights", ["", "".join(f"- Point {n}.\n" for n in range(6))])
-def test_publish_refuses_a_document_breaking_the_highlights_rule(tmp_path, highlights):
+@pytest.mark.parametrize(
+    ("highlights", "error"),
+    [
+        ("", "5: a published story needs 1 to 5 highlights"),
+        # Six are too many for any story, published or not: the error points at the sixth.
+        ("".join(f"- Point {n}.\n" for n in range(6)), "11: a story has at most 5 highlights"),
+    ],
+)
+def test_publish_refuses_a_document_breaking_the_highlights_rule(tmp_path, highlights, error):
     path = write(tmp_path, "bad.txt", f"Mar 3, 2026, 9:05 AM\n\nHeadline\n\nHighlights\n{highlights}Story\n\nBody.\n")
     _out, err, failure = run(path, "--publish")
     assert failure is not None
-    assert f"{path}:5: a published story needs 1 to 5 highlights" in err
+    assert f"{path}:{error}" in err
     assert not Story.objects.exists()
     assert not Highlight.objects.exists()
 
