@@ -143,39 +143,52 @@ class _Incoming:
 
 
 def import_documents(
-    items: list[tuple[str, StoryDocument]], *, publish: bool = False, user=None, dry_run: bool = False
+    items: list[tuple[str, StoryDocument]],
+    *,
+    publish: bool = False,
+    user=None,
+    dry_run: bool = False,
+    approve_opinions: bool = False,
 ) -> list[ImportResult]:
     """Import (name, document) pairs; one result per pair, in order. Never raises for a bad document.
 
     `publish` publishes each story at its document's date through the
     workflow (`workflow.publish_imported`), acting as `user` (None: the
-    system). `dry_run` checks everything it can, including which stories would
-    be updated, and writes nothing.
+    system). The documents' opinions wait for a moderator unless
+    `approve_opinions`, which needs someone who may moderate (else
+    PermissionDenied, before anything is written). `dry_run` checks everything
+    it can, including which stories would be updated, and writes nothing.
     """
+    if approve_opinions and not workflow.may_approve_imported_opinions(user):
+        raise PermissionDenied(workflow.IMPORTED_APPROVAL_REFUSED)
     if not items:
         return []
+    options = {"publish": publish, "user": user, "approve_opinions": approve_opinions}
     try:
         with transaction.atomic():
-            results, repeated = _import_group(items, publish=publish, user=user, dry_run=dry_run)
+            results, repeated = _import_group(items, dry_run=dry_run, **options)
     except IMPORT_ERRORS as exc:
         if len(items) == 1:
             return [failure(items[0][0], exc)]
         # Something in the group failed: write each document alone, so only that one fails.
-        return [
-            result for item in items for result in import_documents([item], publish=publish, user=user, dry_run=dry_run)
-        ]
+        return [result for item in items for result in import_documents([item], dry_run=dry_run, **options)]
     for index in repeated:
         # The same document twice in one group: the first copy's story exists now.
         name = items[index][0]
         if dry_run:
             results[index] = ImportResult(name, UPDATED)
         else:
-            results[index] = import_documents([items[index]], publish=publish, user=user)[0]
+            results[index] = import_documents([items[index]], **options)[0]
     return results
 
 
 def import_files(
-    files: list[tuple[str, bytes] | ImportResult], *, publish: bool = False, user=None, dry_run: bool = False
+    files: list[tuple[str, bytes] | ImportResult],
+    *,
+    publish: bool = False,
+    user=None,
+    dry_run: bool = False,
+    approve_opinions: bool = False,
 ) -> list[ImportResult]:
     """Read and import (name, content) pairs as one group; one ImportResult per entry, in order.
 
@@ -185,7 +198,11 @@ def import_files(
     results = [entry if isinstance(entry, ImportResult) else read_document(*entry) for entry in files]
     readable = [index for index, result in enumerate(results) if isinstance(result, StoryDocument)]
     imported = import_documents(
-        [(files[index][0], results[index]) for index in readable], publish=publish, user=user, dry_run=dry_run
+        [(files[index][0], results[index]) for index in readable],
+        publish=publish,
+        user=user,
+        dry_run=dry_run,
+        approve_opinions=approve_opinions,
     )
     for index, result in zip(readable, imported, strict=True):
         results[index] = result
@@ -195,7 +212,7 @@ def import_files(
 # --- The group -----------------------------------------------------------------------------
 
 
-def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult | None], list[int]]:
+def _import_group(items, *, publish, user, dry_run, approve_opinions) -> tuple[list[ImportResult | None], list[int]]:
     """Write a group of documents inside the caller's transaction; raise if any write fails.
 
     Documents refused before anything is written (highlights rule, rights) get
@@ -238,7 +255,7 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
         ready.append(item)
 
     if not dry_run:
-        _write(ready, user)
+        _write(ready, user, approve_opinions)
         if publish:
             workflow.publish_imported([(item.story, item.when) for item in ready], user)
     for item in ready:
@@ -290,7 +307,7 @@ def _body(document: StoryDocument) -> str:
     return paragraphs_to_html(document.paragraphs)
 
 
-def _write(ready: list[_Incoming], user) -> None:
+def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
     """Insert new stories and update existing ones, with highlights and opinions, in a few queries."""
     new = [item for item in ready if not item.existed]
     old = [item for item in ready if item.existed]
@@ -350,7 +367,12 @@ def _write(ready: list[_Incoming], user) -> None:
             # In the document's order, as workflow.imported_opinion makes them.
             opinions.append(
                 workflow.imported_opinion(
-                    item.story, author_name=opinion.author_name, body=opinion.body, created_at=now
+                    item.story,
+                    author_name=opinion.author_name,
+                    body=opinion.body,
+                    created_at=now,
+                    user=user,
+                    approve=approve_opinions,
                 )
             )
     Opinion.objects.bulk_create(opinions)

@@ -388,14 +388,35 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
 # --- Receiving opinions ---------------------------------------------------------
 
 
-def imported_opinion(story: Story, *, author_name: str, body: str, created_at: datetime) -> Opinion:
-    """An opinion from an imported document, unsaved (imports write them in bulk).
+IMPORTED_APPROVAL_REFUSED = (
+    "You may not moderate opinions, so you cannot import them approved: import them to wait for a moderator."
+)
 
-    It was moderated where it comes from: it starts approved, a first state rather than a
-    decision, so no moderator of ours is named.
+
+def may_approve_imported_opinions(user) -> bool:
+    """Whether an import by `user` may bring its opinions in approved: the system (None), or a moderator."""
+    return user is None or may_moderate(user)
+
+
+def imported_opinion(
+    story: Story, *, author_name: str, body: str, created_at: datetime, user=None, approve: bool = False
+) -> Opinion:
+    """An opinion from a document imported by `user` (None: the system), unsaved (imports write them in bulk).
+
+    It waits for a moderator, as a reader's opinion does: a document can sign an opinion with any name, and
+    whoever moderated it where it comes from is not one of ours. With `approve`, the importer vouches for
+    it instead, as its moderator: only the system or someone who may moderate can (PermissionDenied).
     """
+    if approve and not may_approve_imported_opinions(user):
+        raise PermissionDenied(IMPORTED_APPROVAL_REFUSED)
     return Opinion(
-        story=story, author_name=author_name, body=body, status=OpinionStatus.APPROVED, created_at=created_at
+        story=story,
+        author_name=author_name,
+        body=body,
+        created_at=created_at,
+        status=OpinionStatus.APPROVED if approve else OpinionStatus.PENDING,
+        moderated_by=user if approve else None,
+        moderated_at=created_at if approve else None,
     )
 
 
