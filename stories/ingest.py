@@ -21,10 +21,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from reversion.models import Version
 
 from . import cache, workflow
 from .importing import DocumentError, StoryDocument, decode, parse
@@ -53,6 +55,8 @@ class ImportResult:
     story: Story | None = None
     message: str = ""
     line: int | None = None
+    # The document replaced the text of a published story (live, or scheduled to be): readers see it at once.
+    changed_published: bool = False
 
     @property
     def failed(self) -> bool:
@@ -137,6 +141,8 @@ class _Incoming:
     story: Story | None = None
     slug: str = ""
     existed: bool = False
+    # What the document changes on its published story: "body", "highlights" (empty: nothing, or not published).
+    published_changes: tuple[str, ...] = ()
 
 
 # --- Entry points --------------------------------------------------------------------------
@@ -254,12 +260,18 @@ def _import_group(items, *, publish, user, dry_run, approve_opinions) -> tuple[l
             continue
         ready.append(item)
 
+    _find_published_changes(ready)
     if not dry_run:
         _write(ready, user, approve_opinions)
         if publish:
             workflow.publish_imported([(item.story, item.when) for item in ready], user)
     for item in ready:
-        results[item.index] = ImportResult(item.name, UPDATED if item.existed else CREATED, story=item.story)
+        results[item.index] = ImportResult(
+            item.name,
+            UPDATED if item.existed else CREATED,
+            story=item.story,
+            changed_published=bool(item.published_changes),
+        )
     return results, repeated
 
 
@@ -300,6 +312,27 @@ def _find_stories(incoming: list[_Incoming], *, lock: bool) -> None:
             start += SLUG_CANDIDATES
 
 
+def _find_published_changes(ready: list[_Incoming]) -> None:
+    """Note what each document changes on a published story it updates: one query for the group's highlights."""
+    published = [item for item in ready if item.existed and item.story.status == Status.PUBLISHED]
+    if not published:
+        return
+    current = defaultdict(list)
+    for story_id, text in (
+        Highlight.objects.filter(story_id__in=[item.story.pk for item in published])
+        .order_by("story_id", "position", "pk")
+        .values_list("story_id", "text")
+    ):
+        current[story_id].append(text)
+    for item in published:
+        changes = []
+        if item.story.body != _body(item.document):
+            changes.append("body")
+        if tuple(current[item.story.pk]) != item.document.highlights:
+            changes.append("highlights")
+        item.published_changes = tuple(changes)
+
+
 def _body(document: StoryDocument) -> str:
     # Stories are written with bulk_create/bulk_update, which skip Story.save() and its
     # sanitize_html; none is needed: every paragraph is escaped text inside a <p> (and the
@@ -308,9 +341,16 @@ def _body(document: StoryDocument) -> str:
 
 
 def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
-    """Insert new stories and update existing ones, with highlights and opinions, in a few queries."""
+    """Insert new stories and update existing ones, with highlights and opinions, in a few queries.
+
+    A published story whose text a document replaces is what readers see at once: like an edit in the
+    admin, it keeps a revision (and, if it had none yet, one of the text it replaced), and the audit
+    trail records who imported what over it.
+    """
     new = [item for item in ready if not item.existed]
     old = [item for item in ready if item.existed]
+    replacing = [item for item in old if item.published_changes]
+    _keep_replaced_text(replacing, user)
 
     stories = Story.objects.bulk_create(
         Story(
@@ -376,6 +416,41 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
                 )
             )
     Opinion.objects.bulk_create(opinions)
+
+    for item in replacing:
+        _revision(
+            item.story,
+            user,
+            f"Imported from {item.name}: changed {', '.join(item.published_changes)}. Live at once (published story).",
+        )
+    workflow.record_published_imports([(item.story, item.name) for item in replacing], user)
+
+
+def _keep_replaced_text(replacing: list[_Incoming], user) -> None:
+    """A revision of the text a document is about to replace, for each story that has no revision yet.
+
+    Stories created by an import have none: without it, the text readers saw could not be compared
+    or restored.
+    """
+    if not replacing:
+        return
+    kept = set(
+        Version.objects.get_for_model(Story)
+        .filter(object_id__in=[str(item.story.pk) for item in replacing])
+        .values_list("object_id", flat=True)
+    )
+    for item in replacing:
+        if str(item.story.pk) not in kept:
+            _revision(item.story, user, f"As published before the import of {item.name}.")
+
+
+def _revision(story: Story, user, comment: str) -> None:
+    # Story and its highlights are registered with django-reversion by stories/admin.py (loaded with the
+    # admin at start-up), as the admin's saves and restores record them.
+    with reversion.create_revision(manage_manually=True):
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+        reversion.add_to_revision(story)
 
 
 def _normalise(text: str) -> str:

@@ -385,6 +385,25 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
             story.version = moved[story.pk].version
 
 
+def record_published_imports(stories_with_names: list[tuple[Story, str]], user) -> None:
+    """Audit imports that replaced a published story's text: one row each, by `user` (None: the system).
+
+    Not a move (the story stays published, and the row says so), but what readers see changed at once,
+    and the audit trail, shown on the story's page, is where the desk looks for who changed a live
+    story and how. Each row names the document (`name`); the story's revisions hold both texts.
+    """
+    StoryTransition.objects.bulk_create(
+        StoryTransition(
+            story=story,
+            from_status=Status.PUBLISHED,
+            to_status=Status.PUBLISHED,
+            actor=user,
+            comment=f"Published text replaced by the import of {name}; its revisions keep the text it replaced.",
+        )
+        for story, name in stories_with_names
+    )
+
+
 # --- Receiving opinions ---------------------------------------------------------
 
 

@@ -65,7 +65,7 @@ class Command(BaseCommand):
             )
             for result in imported:
                 results.append(result)
-                self.report(result, progress, options["verbosity"])
+                self.report(result, progress, options["verbosity"], dry_run)
             done += len(batch)
             if progress:
                 self.stderr.write(f"\rImporting {done}/{len(files)}", ending="")
@@ -83,10 +83,22 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} document{'s' if failed != 1 else ''} failed to import.")
 
-    def report(self, result, progress, verbosity):
+    def report(self, result, progress, verbosity, dry_run):
         if result.failed:
             self.clear_progress(progress)
             self.stderr.write(self.style.ERROR(result.error_text()))
+        elif result.changed_published and verbosity > 0:
+            # Readers see this change at once: say so whatever the verbosity, story by story.
+            self.clear_progress(progress)
+            if dry_run:
+                self.stdout.write(f"{result.name}: would update the published story {result.story.slug} at once")
+            else:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{result.name}: updated the published story {result.story.slug} at once; "
+                        "a revision keeps the text it replaced and the audit trail records the import"
+                    )
+                )
         elif verbosity > 1:
             self.clear_progress(progress)
             self.stdout.write(f"{result.name}: {result.action} {result.story.slug if result.story else ''}".rstrip())
