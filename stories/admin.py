@@ -134,13 +134,17 @@ class StoryAdminForm(forms.ModelForm):
         if cleaned.get("lead_image") and not (cleaned.get("lead_image_alt") or "").strip():
             self.add_error("lead_image_alt", "Describe the image for readers who cannot see it.")
         if self.instance.pk and "base_version" in self.fields:
-            # Lock the row for the rest of the admin's transaction: nobody can save in between this check
-            # and our conditional UPDATE.
+            # Lock the row for the rest of the admin's transaction: nobody can save or move the story in
+            # between this check and our conditional UPDATE. Every transition moves the version on, so a
+            # page opened before one (or a save that lost the race to one) is refused here.
             current = (
-                Story.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", flat=True).first()
+                Story.objects.select_for_update().filter(pk=self.instance.pk).values_list("version", "status").first()
             )
-            if cleaned.get("base_version") != current:
+            if current is None or cleaned.get("base_version") != current[0]:
                 raise ValidationError(EDIT_CONFLICT_MESSAGE, code="edit_conflict")
+            # The state as locked, not as read when the request began: the highlights formset and
+            # save_model's rights check judge the save by it.
+            self.instance.status = current[1]
         return cleaned
 
 
@@ -156,9 +160,9 @@ class HighlightFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        if workflow.needs_highlights(self.instance.status):
-            kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-            workflow.check_highlight_count(len(kept))  # a TransitionError is a ValidationError
+        # The story's state as the form found it under the row lock (StoryAdminForm.clean runs first).
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        workflow.check_highlight_count(len(kept), self.instance.status)  # a TransitionError is a ValidationError
 
 
 class TransitionForm(forms.Form):
@@ -498,6 +502,10 @@ class StoryAdmin(ArchiveListAdmin):
             obj.created_by = request.user
             obj.save()
             return
+        # The right to edit, on the state the form locked (a writer's story may have left draft since the
+        # request began); the row stays locked until the save commits.
+        if not workflow.can_edit(request.user, obj):
+            raise PermissionDenied
         obj.body = sanitize_html(obj.body)
         names = {*form.fields, "updated_at", "last_edited_by"}
         fields = [f for f in Story._meta.concrete_fields if f.name in names and not f.primary_key]
@@ -785,6 +793,9 @@ def _restore(story, version, user, base_version):
         locked = Story.objects.select_for_update().get(pk=story.pk)
         if base_version is None or locked.version != base_version:
             raise EditConflict
+        # Rights on the locked row (the page checked them on the story as it was when the request began).
+        if not workflow.can_edit(user, locked):
+            raise PermissionDenied
         if workflow.needs_highlights(locked.status):
             workflow.check_highlight_count(len(highlights))
         values = {name: data[name] for name in RESTORABLE_FIELDS if name in data}

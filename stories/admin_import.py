@@ -35,6 +35,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
+    """What to import and how; `user` is the person importing (the approval of opinions depends on them)."""
+
     DRAFT, PUBLISH = "draft", "publish"
 
     files = MultipleFileField(
@@ -50,9 +52,31 @@ class ImportForm(forms.Form):
         initial=DRAFT,
         widget=AdminRadioSelect(attrs={"class": "radiolist"}),
     )
+    approve_opinions = forms.BooleanField(
+        label="Approve their opinions",
+        required=False,
+        help_text=(
+            "Imported opinions wait for a moderator. Tick this to show them on their stories at once, with you "
+            "as their moderator: only for people who may moderate opinions."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_approve_opinions(self):
+        approve = self.cleaned_data["approve_opinions"]
+        if approve and not workflow.may_approve_imported_opinions(self.user):
+            raise forms.ValidationError(
+                "You may not moderate opinions, so nothing was imported: untick this to import them to wait "
+                "for a moderator.",
+                code="may_not_moderate",
+            )
+        return approve
 
 
-def _import_uploads(uploads, *, publish: bool, user) -> list[ImportResult]:
+def _import_uploads(uploads, *, publish: bool, user, approve_opinions: bool = False) -> list[ImportResult]:
     """One result per uploaded file, in order; files that are not documents are refused unread."""
     entries = []
     for upload in uploads:
@@ -66,7 +90,7 @@ def _import_uploads(uploads, *, publish: bool, user) -> list[ImportResult]:
             )
         else:
             entries.append((upload.name, upload.read()))
-    return import_files(entries, publish=publish, user=user)
+    return import_files(entries, publish=publish, user=user, approve_opinions=approve_opinions)
 
 
 def _import_stories(request):
@@ -75,13 +99,18 @@ def _import_stories(request):
         raise PermissionDenied
     results = None
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             publish = form.cleaned_data["mode"] == ImportForm.PUBLISH
-            results = _import_uploads(form.cleaned_data["files"], publish=publish, user=request.user)
-            form = ImportForm(initial={"mode": form.cleaned_data["mode"]})
+            results = _import_uploads(
+                form.cleaned_data["files"],
+                publish=publish,
+                user=request.user,
+                approve_opinions=form.cleaned_data["approve_opinions"],
+            )
+            form = ImportForm(initial={"mode": form.cleaned_data["mode"]}, user=request.user)
     else:
-        form = ImportForm()
+        form = ImportForm(user=request.user)
 
     context = {
         **admin.site.each_context(request),

@@ -32,7 +32,8 @@ from datetime import datetime
 
 from django.conf import settings
 
-from .models import Highlight, Opinion, Story
+from . import workflow
+from .models import Highlight, Opinion, Status, Story
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -215,7 +216,7 @@ def parse(text: str) -> StoryDocument:
             number or last,
         )
     highlights_line = number
-    highlights = []
+    highlights, bullet_lines = [], []
     while True:
         number, line = next_nonblank()
         if number is None:
@@ -233,6 +234,15 @@ def parse(text: str) -> StoryDocument:
         if len(bullet) > HIGHLIGHT_MAX_LENGTH:
             raise DocumentError(f"a highlight longer than {HIGHLIGHT_MAX_LENGTH} characters", number)
         highlights.append(bullet)
+        bullet_lines.append(number)
+    try:
+        # Any story, a draft too, is bounded by the workflow's rule: each highlight is a row of the admin's form.
+        workflow.check_highlight_count(len(highlights), Status.DRAFT)
+    except workflow.TransitionError:
+        raise DocumentError(
+            f"a story has at most {workflow.MAX_HIGHLIGHTS} highlights; this one has {len(highlights)}",
+            bullet_lines[min(workflow.MAX_HIGHLIGHTS, len(bullet_lines) - 1)] if bullet_lines else highlights_line,
+        ) from None
 
     # Body, up to Opinions or the end of the page.
     body = []

@@ -21,10 +21,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from reversion.models import Version
 
 from . import cache, workflow
 from .importing import DocumentError, StoryDocument, decode, parse
@@ -53,6 +55,8 @@ class ImportResult:
     story: Story | None = None
     message: str = ""
     line: int | None = None
+    # The document replaced the text of a published story (live, or scheduled to be): readers see it at once.
+    changed_published: bool = False
 
     @property
     def failed(self) -> bool:
@@ -137,45 +141,60 @@ class _Incoming:
     story: Story | None = None
     slug: str = ""
     existed: bool = False
+    # What the document changes on its published story: "body", "highlights" (empty: nothing, or not published).
+    published_changes: tuple[str, ...] = ()
 
 
 # --- Entry points --------------------------------------------------------------------------
 
 
 def import_documents(
-    items: list[tuple[str, StoryDocument]], *, publish: bool = False, user=None, dry_run: bool = False
+    items: list[tuple[str, StoryDocument]],
+    *,
+    publish: bool = False,
+    user=None,
+    dry_run: bool = False,
+    approve_opinions: bool = False,
 ) -> list[ImportResult]:
     """Import (name, document) pairs; one result per pair, in order. Never raises for a bad document.
 
     `publish` publishes each story at its document's date through the
     workflow (`workflow.publish_imported`), acting as `user` (None: the
-    system). `dry_run` checks everything it can, including which stories would
-    be updated, and writes nothing.
+    system). The documents' opinions wait for a moderator unless
+    `approve_opinions`, which needs someone who may moderate (else
+    PermissionDenied, before anything is written). `dry_run` checks everything
+    it can, including which stories would be updated, and writes nothing.
     """
+    if approve_opinions and not workflow.may_approve_imported_opinions(user):
+        raise PermissionDenied(workflow.IMPORTED_APPROVAL_REFUSED)
     if not items:
         return []
+    options = {"publish": publish, "user": user, "approve_opinions": approve_opinions}
     try:
         with transaction.atomic():
-            results, repeated = _import_group(items, publish=publish, user=user, dry_run=dry_run)
+            results, repeated = _import_group(items, dry_run=dry_run, **options)
     except IMPORT_ERRORS as exc:
         if len(items) == 1:
             return [failure(items[0][0], exc)]
         # Something in the group failed: write each document alone, so only that one fails.
-        return [
-            result for item in items for result in import_documents([item], publish=publish, user=user, dry_run=dry_run)
-        ]
+        return [result for item in items for result in import_documents([item], dry_run=dry_run, **options)]
     for index in repeated:
         # The same document twice in one group: the first copy's story exists now.
         name = items[index][0]
         if dry_run:
             results[index] = ImportResult(name, UPDATED)
         else:
-            results[index] = import_documents([items[index]], publish=publish, user=user)[0]
+            results[index] = import_documents([items[index]], **options)[0]
     return results
 
 
 def import_files(
-    files: list[tuple[str, bytes] | ImportResult], *, publish: bool = False, user=None, dry_run: bool = False
+    files: list[tuple[str, bytes] | ImportResult],
+    *,
+    publish: bool = False,
+    user=None,
+    dry_run: bool = False,
+    approve_opinions: bool = False,
 ) -> list[ImportResult]:
     """Read and import (name, content) pairs as one group; one ImportResult per entry, in order.
 
@@ -185,7 +204,11 @@ def import_files(
     results = [entry if isinstance(entry, ImportResult) else read_document(*entry) for entry in files]
     readable = [index for index, result in enumerate(results) if isinstance(result, StoryDocument)]
     imported = import_documents(
-        [(files[index][0], results[index]) for index in readable], publish=publish, user=user, dry_run=dry_run
+        [(files[index][0], results[index]) for index in readable],
+        publish=publish,
+        user=user,
+        dry_run=dry_run,
+        approve_opinions=approve_opinions,
     )
     for index, result in zip(readable, imported, strict=True):
         results[index] = result
@@ -195,7 +218,7 @@ def import_files(
 # --- The group -----------------------------------------------------------------------------
 
 
-def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult | None], list[int]]:
+def _import_group(items, *, publish, user, dry_run, approve_opinions) -> tuple[list[ImportResult | None], list[int]]:
     """Write a group of documents inside the caller's transaction; raise if any write fails.
 
     Documents refused before anything is written (highlights rule, rights) get
@@ -218,7 +241,9 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
                 continue
         incoming.append(_Incoming(index, name, document, when))
 
-    _find_stories(incoming)
+    # The stories documents update are locked until the group commits: rights and state are checked on
+    # rows nobody can move meanwhile, and their edit version goes up from the current one.
+    _find_stories(incoming, lock=not dry_run)
     ready = []
     for item in incoming:
         try:
@@ -235,20 +260,31 @@ def _import_group(items, *, publish, user, dry_run) -> tuple[list[ImportResult |
             continue
         ready.append(item)
 
+    _find_published_changes(ready)
     if not dry_run:
-        _write(ready, user)
+        _write(ready, user, approve_opinions)
         if publish:
             workflow.publish_imported([(item.story, item.when) for item in ready], user)
     for item in ready:
-        results[item.index] = ImportResult(item.name, UPDATED if item.existed else CREATED, story=item.story)
+        results[item.index] = ImportResult(
+            item.name,
+            UPDATED if item.existed else CREATED,
+            story=item.story,
+            changed_published=bool(item.published_changes),
+        )
     return results, repeated
 
 
-def _find_stories(incoming: list[_Incoming]) -> None:
-    """Set each document's existing story, or the free slug for its new one: one query for the group."""
+def _find_stories(incoming: list[_Incoming], *, lock: bool) -> None:
+    """Set each document's existing story, or the free slug for its new one: one query for the group.
+
+    With `lock`, the stories found stay locked (select_for_update) until the caller's transaction ends.
+    """
+    # In primary key order, so that two imports locking some of the same stories cannot deadlock.
+    stories = Story.objects.select_for_update().order_by("pk") if lock else Story.objects.order_by()
     bases = {item.index: base_slug(item.document.headline) for item in incoming}
     wanted = [slug for item in incoming for slug in _candidates(bases[item.index])]
-    taken = {story.slug: story for story in Story.objects.filter(slug__in=wanted).order_by()} if wanted else {}
+    taken = {story.slug: story for story in stories.filter(slug__in=wanted)} if wanted else {}
     claimed = set()
     for item in incoming:
         start = 1
@@ -256,7 +292,7 @@ def _find_stories(incoming: list[_Incoming]) -> None:
             candidates = _candidates(bases[item.index], start)
             if start > 1:
                 # Rare: all of the first candidates are taken. Look further.
-                taken.update((s.slug, s) for s in Story.objects.filter(slug__in=candidates).order_by())
+                taken.update((s.slug, s) for s in stories.filter(slug__in=candidates))
             match = next(
                 (
                     taken[slug]
@@ -276,6 +312,27 @@ def _find_stories(incoming: list[_Incoming]) -> None:
             start += SLUG_CANDIDATES
 
 
+def _find_published_changes(ready: list[_Incoming]) -> None:
+    """Note what each document changes on a published story it updates: one query for the group's highlights."""
+    published = [item for item in ready if item.existed and item.story.status == Status.PUBLISHED]
+    if not published:
+        return
+    current = defaultdict(list)
+    for story_id, text in (
+        Highlight.objects.filter(story_id__in=[item.story.pk for item in published])
+        .order_by("story_id", "position", "pk")
+        .values_list("story_id", "text")
+    ):
+        current[story_id].append(text)
+    for item in published:
+        changes = []
+        if item.story.body != _body(item.document):
+            changes.append("body")
+        if tuple(current[item.story.pk]) != item.document.highlights:
+            changes.append("highlights")
+        item.published_changes = tuple(changes)
+
+
 def _body(document: StoryDocument) -> str:
     # Stories are written with bulk_create/bulk_update, which skip Story.save() and its
     # sanitize_html; none is needed: every paragraph is escaped text inside a <p> (and the
@@ -283,10 +340,17 @@ def _body(document: StoryDocument) -> str:
     return paragraphs_to_html(document.paragraphs)
 
 
-def _write(ready: list[_Incoming], user) -> None:
-    """Insert new stories and update existing ones, with highlights and opinions, in a few queries."""
+def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
+    """Insert new stories and update existing ones, with highlights and opinions, in a few queries.
+
+    A published story whose text a document replaces is what readers see at once: like an edit in the
+    admin, it keeps a revision (and, if it had none yet, one of the text it replaced), and the audit
+    trail records who imported what over it.
+    """
     new = [item for item in ready if not item.existed]
     old = [item for item in ready if item.existed]
+    replacing = [item for item in old if item.published_changes]
+    _keep_replaced_text(replacing, user)
 
     stories = Story.objects.bulk_create(
         Story(
@@ -343,10 +407,50 @@ def _write(ready: list[_Incoming], user) -> None:
             # In the document's order, as workflow.imported_opinion makes them.
             opinions.append(
                 workflow.imported_opinion(
-                    item.story, author_name=opinion.author_name, body=opinion.body, created_at=now
+                    item.story,
+                    author_name=opinion.author_name,
+                    body=opinion.body,
+                    created_at=now,
+                    user=user,
+                    approve=approve_opinions,
                 )
             )
     Opinion.objects.bulk_create(opinions)
+
+    for item in replacing:
+        _revision(
+            item.story,
+            user,
+            f"Imported from {item.name}: changed {', '.join(item.published_changes)}. Live at once (published story).",
+        )
+    workflow.record_published_imports([(item.story, item.name) for item in replacing], user)
+
+
+def _keep_replaced_text(replacing: list[_Incoming], user) -> None:
+    """A revision of the text a document is about to replace, for each story that has no revision yet.
+
+    Stories created by an import have none: without it, the text readers saw could not be compared
+    or restored.
+    """
+    if not replacing:
+        return
+    kept = set(
+        Version.objects.get_for_model(Story)
+        .filter(object_id__in=[str(item.story.pk) for item in replacing])
+        .values_list("object_id", flat=True)
+    )
+    for item in replacing:
+        if str(item.story.pk) not in kept:
+            _revision(item.story, user, f"As published before the import of {item.name}.")
+
+
+def _revision(story: Story, user, comment: str) -> None:
+    # Story and its highlights are registered with django-reversion by stories/admin.py (loaded with the
+    # admin at start-up), as the admin's saves and restores record them.
+    with reversion.create_revision(manage_manually=True):
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+        reversion.add_to_revision(story)
 
 
 def _normalise(text: str) -> str:

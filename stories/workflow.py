@@ -188,7 +188,10 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             _check_highlights(locked)
 
         locked.status = spec.target
-        fields = ["status", "updated_at"]
+        # A new edit version: a save made from a page opened before this move is refused as an edit
+        # conflict, instead of landing on a story in a state it was not made for.
+        locked.version += 1
+        fields = ["status", "version", "updated_at"]
         if spec.target == Status.PUBLISHED:
             locked.published_at = at or timezone.now()
             fields.append("published_at")
@@ -211,6 +214,7 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
     story.status = locked.status
     story.published_at = locked.published_at
     story.updated_at = locked.updated_at
+    story.version = locked.version
     return story
 
 
@@ -219,9 +223,18 @@ def needs_highlights(status: str) -> bool:
     return status != Status.DRAFT
 
 
-def check_highlight_count(count: int) -> None:
-    """The highlights rule for a story leaving or out of draft: raise TransitionError unless 1–5."""
-    if not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
+def check_highlight_count(count: int, status: str = Status.REVIEW) -> None:
+    """The highlights rule: raise TransitionError unless a story in `status` may have `count` highlights.
+
+    A story never has more than MAX_HIGHLIGHTS, in any state (a draft's are bounded too: each is a row of
+    the admin's form); out of draft it needs at least MIN_HIGHLIGHTS. By default, the rule out of draft.
+    """
+    if not needs_highlights(status):
+        if count > MAX_HIGHLIGHTS:
+            raise TransitionError(
+                f"A story has at most {MAX_HIGHLIGHTS} highlights; this one has {count}.", code="highlights"
+            )
+    elif not MIN_HIGHLIGHTS <= count <= MAX_HIGHLIGHTS:
         raise TransitionError(
             f"A story in review or published needs {MIN_HIGHLIGHTS} to {MAX_HIGHLIGHTS} highlights; "
             f"this one has {count}.",
@@ -359,7 +372,8 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
                 for source, target in moves
             ]
             story.status, story.published_at, story.updated_at = Status.PUBLISHED, at_by_pk[story.pk], now
-        Story.objects.bulk_update(moving, ["status", "published_at", "updated_at"])
+            story.version += 1  # as every transition does (see _transition)
+        Story.objects.bulk_update(moving, ["status", "published_at", "updated_at", "version"])
         StoryTransition.objects.bulk_create(transitions)
         cache.purge_public_pages_on_commit()
 
@@ -368,19 +382,60 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
         if story.pk in moved:
             story.status = Status.PUBLISHED
             story.published_at, story.updated_at = moved[story.pk].published_at, moved[story.pk].updated_at
+            story.version = moved[story.pk].version
+
+
+def record_published_imports(stories_with_names: list[tuple[Story, str]], user) -> None:
+    """Audit imports that replaced a published story's text: one row each, by `user` (None: the system).
+
+    Not a move (the story stays published, and the row says so), but what readers see changed at once,
+    and the audit trail, shown on the story's page, is where the desk looks for who changed a live
+    story and how. Each row names the document (`name`); the story's revisions hold both texts.
+    """
+    StoryTransition.objects.bulk_create(
+        StoryTransition(
+            story=story,
+            from_status=Status.PUBLISHED,
+            to_status=Status.PUBLISHED,
+            actor=user,
+            comment=f"Published text replaced by the import of {name}; its revisions keep the text it replaced.",
+        )
+        for story, name in stories_with_names
+    )
 
 
 # --- Receiving opinions ---------------------------------------------------------
 
 
-def imported_opinion(story: Story, *, author_name: str, body: str, created_at: datetime) -> Opinion:
-    """An opinion from an imported document, unsaved (imports write them in bulk).
+IMPORTED_APPROVAL_REFUSED = (
+    "You may not moderate opinions, so you cannot import them approved: import them to wait for a moderator."
+)
 
-    It was moderated where it comes from: it starts approved, a first state rather than a
-    decision, so no moderator of ours is named.
+
+def may_approve_imported_opinions(user) -> bool:
+    """Whether an import by `user` may bring its opinions in approved: the system (None), or a moderator."""
+    return user is None or may_moderate(user)
+
+
+def imported_opinion(
+    story: Story, *, author_name: str, body: str, created_at: datetime, user=None, approve: bool = False
+) -> Opinion:
+    """An opinion from a document imported by `user` (None: the system), unsaved (imports write them in bulk).
+
+    It waits for a moderator, as a reader's opinion does: a document can sign an opinion with any name, and
+    whoever moderated it where it comes from is not one of ours. With `approve`, the importer vouches for
+    it instead, as its moderator: only the system or someone who may moderate can (PermissionDenied).
     """
+    if approve and not may_approve_imported_opinions(user):
+        raise PermissionDenied(IMPORTED_APPROVAL_REFUSED)
     return Opinion(
-        story=story, author_name=author_name, body=body, status=OpinionStatus.APPROVED, created_at=created_at
+        story=story,
+        author_name=author_name,
+        body=body,
+        created_at=created_at,
+        status=OpinionStatus.APPROVED if approve else OpinionStatus.PENDING,
+        moderated_by=user if approve else None,
+        moderated_at=created_at if approve else None,
     )
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stories import workflow
 from stories.importing import DocumentError, OpinionText, StoryDocument, decode, parse, parse_date, render
 
 # Lines that steer random documents deep into the parser, mixed with noise.
@@ -108,7 +109,8 @@ documents = st.builds(
     StoryDocument,
     date=dates,
     headline=headlines,
-    highlights=st.lists(one_line(200), max_size=6).map(tuple),
+    # Up to the bound every story obeys (more: tests/security/test_import_highlights.py).
+    highlights=st.lists(one_line(200), max_size=workflow.MAX_HIGHLIGHTS).map(tuple),
     paragraphs=st.lists(paragraphs, max_size=6).map(tuple),
     opinions=st.lists(opinions, max_size=4).map(tuple),
 )

@@ -17,7 +17,8 @@ GROUP_SIZE = 100
 class Command(BaseCommand):
     help = (
         "Import plain-text story documents. PATHs are files or folders (searched recursively for *.txt). "
-        "Stories are drafts unless --publish is given. Each document is imported whole or not at all."
+        "Stories are drafts unless --publish is given; their opinions wait for a moderator unless "
+        "--approve-opinions is given. Each document is imported whole or not at all."
     )
 
     def add_arguments(self, parser):
@@ -27,6 +28,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Publish each story at its document's date (1 to 5 highlights required).",
         )
+        parser.add_argument(
+            "--approve-opinions",
+            action="store_true",
+            help=(
+                "Import the documents' opinions approved, shown on their stories at once, with the acting person "
+                "as their moderator (the system, or --as-user someone who may moderate opinions). "
+                "Default: they wait for a moderator."
+            ),
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check the documents; write nothing.")
         parser.add_argument(
             "--as-user",
@@ -34,8 +44,8 @@ class Command(BaseCommand):
             help="Act as this person (byline, audit trail, rights). Default: the system.",
         )
 
-    def handle(self, *args, paths, publish, dry_run, as_user, **options):
-        user = self.acting_user(as_user, publish)
+    def handle(self, *args, paths, publish, approve_opinions, dry_run, as_user, **options):
+        user = self.acting_user(as_user, publish, approve_opinions)
         files, missing = find_documents(paths)
         results = [ImportResult(str(path), FAILED, message="no such file or folder") for path in missing]
         for error in results:
@@ -50,9 +60,12 @@ class Command(BaseCommand):
                     entries.append((str(path), path.read_bytes()))
                 except OSError as exc:
                     entries.append(ImportResult(str(path), FAILED, message=exc.strerror or str(exc)))
-            for result in import_files(entries, publish=publish, user=user, dry_run=dry_run):
+            imported = import_files(
+                entries, publish=publish, user=user, dry_run=dry_run, approve_opinions=approve_opinions
+            )
+            for result in imported:
                 results.append(result)
-                self.report(result, progress, options["verbosity"])
+                self.report(result, progress, options["verbosity"], dry_run)
             done += len(batch)
             if progress:
                 self.stderr.write(f"\rImporting {done}/{len(files)}", ending="")
@@ -70,17 +83,29 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} document{'s' if failed != 1 else ''} failed to import.")
 
-    def report(self, result, progress, verbosity):
+    def report(self, result, progress, verbosity, dry_run):
         if result.failed:
             self.clear_progress(progress)
             self.stderr.write(self.style.ERROR(result.error_text()))
+        elif result.changed_published and verbosity > 0:
+            # Readers see this change at once: say so whatever the verbosity, story by story.
+            self.clear_progress(progress)
+            if dry_run:
+                self.stdout.write(f"{result.name}: would update the published story {result.story.slug} at once")
+            else:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{result.name}: updated the published story {result.story.slug} at once; "
+                        "a revision keeps the text it replaced and the audit trail records the import"
+                    )
+                )
         elif verbosity > 1:
             self.clear_progress(progress)
             self.stdout.write(f"{result.name}: {result.action} {result.story.slug if result.story else ''}".rstrip())
 
-    def acting_user(self, username, publish):
+    def acting_user(self, username, publish, approve_opinions):
         if username is None:
-            return None
+            return None  # the system: rights are not checked
         try:
             user = get_user_model().objects.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
@@ -91,6 +116,10 @@ class Command(BaseCommand):
             raise CommandError(f"{username} may not create stories.")
         if not workflow.may_import(user, publish=publish):
             raise CommandError(f"{username} may not publish stories (--publish needs an editor).")
+        if approve_opinions and not workflow.may_approve_imported_opinions(user):
+            raise CommandError(
+                f"{username} may not moderate opinions (--approve-opinions needs a moderator); nothing was imported."
+            )
         return user
 
     def clear_progress(self, progress):

@@ -248,6 +248,9 @@ class Command(BaseCommand):
         story.section = section
         story.save(update_fields=["section"])
         story.authors.set([users[name] for name in demo.byline])
+        # Imported opinions wait for a moderator; the demo's own are approved by the demo moderator, on purpose.
+        for opinion in story.opinions.order_by("pk"):
+            workflow.moderate(opinion, moderator, OpinionStatus.APPROVED)
 
         if demo.state != DRAFT:
             workflow.submit_for_review(story, author)
