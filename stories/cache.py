@@ -13,8 +13,10 @@ Only anonymous GETs are cached. A page is never stored when the response is
 not a 200, sets a cookie, changes the session or asks not to be cached (a
 preview). Values that must differ on every visit (the CSRF token, the CSP
 nonce, the opinion form's time token) are rendered through `per_visit`, which
-remembers them on the request: the stored copy holds placeholders instead,
-filled with fresh values each time the page is served.
+remembers them on the request: the stored copy is cut at each of them, and the
+gaps are filled with fresh values each time the page is served. Nothing in the
+stored text stands for a value (no placeholder that content could also hold), so
+no headline, link or opinion can ever be filled with a later reader's token.
 
 Each process also keeps the pages it served lately in its own memory (a near
 cache), so a hit costs no round trip to Redis. Those copies are trusted only
@@ -61,10 +63,10 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "newsroom:public-version"
 NEXT_GO_LIVE_KEY = "newsroom:next-go-live"
 WENT_LIVE_KEY = "newsroom:went-live:{version}"
-# "v3": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
+# "v4": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
 # The key holds no version, so one round trip fetches the version and the page together;
 # the page carries the version it was made under and is served only while that is current.
-PAGE_KEY = "newsroom:page:v3:{digest}"
+PAGE_KEY = "newsroom:page:v4:{digest}"
 LOCK_KEY = "newsroom:page-lock:{version}:{digest}"
 # The pub/sub channel every version bump is announced on.
 CHANGES_CHANNEL = "newsroom:public-version:changed"
@@ -80,7 +82,6 @@ NEXT_GO_LIVE_SECONDS = 300
 # After a cache error, leave the cache alone this long (each try could cost a socket timeout).
 OUTAGE_PAUSE_SECONDS = 5.0
 
-PLACEHOLDER = "__newsroom_per_visit_{}__"
 _NO_STORE_DIRECTIVES = ("private", "no-store", "no-cache")
 # Where django.contrib.messages keeps a reader's messages: a cookie, or a key of the session.
 MESSAGES_COOKIE = CookieStorage.cookie_name
@@ -246,10 +247,15 @@ def _csp_nonce(request) -> str:
     return str(get_nonce(request))
 
 
-def _fill(content: bytes, slots, request) -> bytes:
-    for placeholder, name, args in slots:
-        content = content.replace(placeholder, str(_MAKERS[name].make(request, *args)).encode())
-    return content
+def _fill(page: "_Page", request) -> bytes:
+    """The stored page with this visit's values in its gaps: one join, whatever the page's size."""
+    if not page.gaps:
+        return page.pieces[0]
+    values = [str(_MAKERS[name].make(request, *args)).encode() for name, args in page.slots]
+    parts = [page.pieces[0]]
+    for gap, piece in zip(page.gaps, page.pieces[1:], strict=True):
+        parts += (values[gap], piece)
+    return b"".join(parts)
 
 
 # --- Stored pages -------------------------------------------------------------------------
@@ -258,12 +264,15 @@ def _fill(content: bytes, slots, request) -> bytes:
 @dataclass(frozen=True)
 class _Page:
     version: int
-    content: bytes
+    # The page cut at each per-visit value: pieces[0], a value, pieces[1], a value, …, pieces[-1].
+    pieces: tuple[bytes, ...]
     headers: tuple
     etag: str
     last_modified: int
     fresh_until: float
-    # (placeholder, name, args) of each per-visit value cut out of `content`.
+    # The value between pieces[i] and pieces[i + 1] is slots[gaps[i]].
+    gaps: tuple[int, ...] = ()
+    # (name, args) of each per-visit value, made once per visit however often the page shows it.
     slots: tuple = ()
 
 
@@ -413,15 +422,28 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
     return version, page, ticket
 
 
-def _cut_out_per_visit(request, content: bytes) -> tuple[bytes, tuple]:
-    """The content with each value `per_visit` made for this request replaced by a placeholder."""
-    slots = []
-    for value, (name, args) in getattr(request, _RECORDED, {}).items():
-        if value.encode() in content:
-            placeholder = PLACEHOLDER.format(len(slots)).encode()
-            content = content.replace(value.encode(), placeholder)
-            slots.append((placeholder, name, args))
-    return content, tuple(slots)
+def _cut_out_per_visit(request, content: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...], tuple]:
+    """The content cut at each value `per_visit` made for this request: (pieces, gaps, slots) of a _Page.
+
+    The values are random (a token, a nonce, a signature), so they occur only where the page put them.
+    """
+    made = {value.encode(): slot for value, slot in getattr(request, _RECORDED, {}).items()}
+    cuts = []
+    for value in made:
+        at = content.find(value)
+        while at != -1:
+            cuts.append((at, -len(value), value))
+            at = content.find(value, at + len(value))
+    pieces, gaps, numbers = [], [], {}
+    start = 0
+    for at, _longest_first, value in sorted(cuts):
+        if at < start:
+            continue  # inside a longer value, cut already
+        pieces.append(content[start:at])
+        gaps.append(numbers.setdefault(value, len(numbers)))
+        start = at + len(value)
+    pieces.append(content[start:])
+    return tuple(pieces), tuple(gaps), tuple(made[value] for value in numbers)  # numbers keeps their order
 
 
 def _page_from(request, response, version: int) -> _Page | None:
@@ -433,19 +455,29 @@ def _page_from(request, response, version: int) -> _Page | None:
     session = getattr(request, "session", None)
     if session is not None and session.modified:
         return None
-    content, slots = _cut_out_per_visit(request, response.content)
-    private = any(_MAKERS[name].private for _, name, _ in slots)
+    pieces, gaps, slots = _cut_out_per_visit(request, response.content)
+    private = any(_MAKERS[name].private for name, _ in slots)
     now = time.time()
-    etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+    etag = f'W/"{_pieces_digest(pieces, gaps)}"'
     return _Page(
         version=version,
-        content=content,
+        pieces=pieces,
         headers=_shared_headers(response, etag, int(now), private),
         etag=etag,
         last_modified=int(now),
         fresh_until=now + settings.CACHE_MIDDLEWARE_SECONDS,
+        gaps=gaps,
         slots=slots,
     )
+
+
+def _pieces_digest(pieces: tuple[bytes, ...], gaps: tuple[int, ...]) -> str:
+    """A digest of the stored page, the same for every reader (their values are not in it)."""
+    digest = hashlib.md5(repr(gaps).encode(), usedforsecurity=False)
+    for piece in pieces:
+        digest.update(b"%d:" % len(piece))
+        digest.update(piece)
+    return digest.hexdigest()
 
 
 def _shared_headers(response, etag: str, last_modified: int, private: bool) -> tuple:
@@ -485,7 +517,7 @@ def _serve(request, page: _Page, status: str):
     answer = _with_headers(request, response, page, status)
     if answer is not response:  # 304: no body, so nothing to fill in
         return answer
-    response.content = _fill(page.content, page.slots, request)
+    response.content = _fill(page, request)
     return response
 
 

@@ -1,4 +1,20 @@
-"""RSS and Atom feeds of the latest published stories, for the whole site and per section."""
+"""RSS and Atom feeds of the latest published stories, for the whole site and per section.
+
+Readers take some fields of a feed as HTML and others as plain text. HTML: an RSS item's
+`<description>` (RSS 2.0: "entity-encoded HTML is allowed"), Atom's `<summary type="html">`
+(Django's Atom feed writes it so) and the RSS channel's `<description>` (feedparser, like many
+readers, reads it as HTML). Our text for them is plain (a standfirst, highlights, a section's
+description), so it goes in escaped as HTML, then the feed writer escapes it as XML: a reader shows
+`<b>` as typed instead of turning the text bold. Everything else is plain text and written as it
+is: titles (the RSS Best Practices Profile keeps HTML to an item's description; Atom's untyped
+`<title>` is text), author names, categories and Atom's `<subtitle>`.
+
+Whatever a row holds (one written before the fields refused control characters, raw SQL, a
+restore), the characters XML 1.0 forbids are dropped on the way out: one of them would make the
+whole document unreadable.
+"""
+
+from html import escape
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -7,7 +23,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import HIGHLIGHT_LIST, Section, Story, display_name
-from .richtext import html_to_paragraphs
+from .richtext import html_to_paragraphs, xml_text
 
 FEED_LENGTH = 30
 
@@ -30,10 +46,19 @@ class LatestStoriesFeed(Feed):
     def link(self, obj=None):
         return obj.get_absolute_url() if obj else "/"
 
-    def description(self, obj=None):
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed = _xml_safe(feed.feed)
+        feed.items = [_xml_safe(item) for item in feed.items]
+        return feed
+
+    def subtitle(self, obj=None):
+        """Atom's plain-text `<subtitle>`."""
         return (obj.description or f"The latest {obj.name} stories.") if obj else "The latest published stories."
 
-    subtitle = description  # Atom's name for it
+    def description(self, obj=None):
+        """The RSS channel's `<description>`, which readers take as HTML."""
+        return escape(self.subtitle(obj), quote=False)
 
     def items(self, obj=None):
         stories = Story.objects.published()
@@ -48,9 +73,12 @@ class LatestStoriesFeed(Feed):
         return item.title
 
     def item_description(self, item):
+        """HTML (an RSS `<description>`, an Atom `<summary type="html">`) of plain text: escaped."""
         if item.standfirst:
-            return item.standfirst
-        return " ".join(h.text for h in item.highlight_list) or " ".join(html_to_paragraphs(item.body)[:1])
+            text = item.standfirst
+        else:
+            text = " ".join(h.text for h in item.highlight_list) or " ".join(html_to_paragraphs(item.body)[:1])
+        return escape(text, quote=False)
 
     def item_pubdate(self, item):
         return item.published_at
@@ -69,6 +97,19 @@ class LatestStoriesFeed(Feed):
         return f"{settings.SITE_URL.rstrip('/')}/stories/{item.pk}"
 
     item_guid_is_permalink = False
+
+
+def _xml_safe(values: dict) -> dict:
+    """A feed's or an item's values without the characters XML 1.0 forbids."""
+    return {key: _without_forbidden(value) for key, value in values.items()}
+
+
+def _without_forbidden(value):
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, list | tuple):  # categories
+        return type(value)(_without_forbidden(v) for v in value)
+    return value  # dates, enclosures, None
 
 
 class LatestStoriesAtomFeed(LatestStoriesFeed):

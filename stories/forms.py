@@ -1,29 +1,12 @@
 """Forms readers and staff fill in outside the story editor."""
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from .models import BannedWord, Opinion
-
-# C0 and C1 control characters other than tab, line feed and carriage return: they have no
-# business in an opinion and can hide text or break the page or an export. NUL is refused by
-# Django's own CharField validator, so it is left out here to avoid a second message.
-_CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LINE_BREAKS = re.compile(r"[\r\n\t]")
-
-
-def reject_control_characters(value: str) -> None:
-    """Refuse invisible control characters (a form error, never a silent change of the reader's text)."""
-    if _CONTROL_CHARACTERS.search(value):
-        raise ValidationError("Remove the invisible control characters from this text.", code="control_characters")
-
-
-def reject_line_breaks(value: str) -> None:
-    if _LINE_BREAKS.search(value):
-        raise ValidationError("Use a single line.", code="line_breaks")
+# The rules on text live on the model fields; the reader's form applies the same two (and other
+# forms, people's names in the user admin for one, import them from here).
+from .models import BannedWord, Opinion, reject_control_characters, reject_line_breaks
 
 
 class PlainTextField(forms.CharField):

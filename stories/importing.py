@@ -34,6 +34,7 @@ from django.conf import settings
 
 from . import workflow
 from .models import Highlight, Opinion, Status, Story
+from .richtext import CONTROL_CHARACTERS
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -160,6 +161,13 @@ def parse(text: str) -> StoryDocument:
     for number, line in enumerate(lines, 1):
         if "\x00" in line:
             raise DocumentError("the document contains a NUL character (is it a text file?)", number)
+        # The same characters the story's fields refuse (tabs stay: they indent bullets).
+        if found := CONTROL_CHARACTERS.search(line):
+            raise DocumentError(
+                f"an invisible control character (U+{ord(found[0]):04X}) at column {found.start() + 1};"
+                " remove it (word processors paste one for a line break)",
+                number,
+            )
     # (line number, text) of every line, consumed front to back.
     rows = list(enumerate(lines, 1))
     # Errors about something missing at the end point at the last line with text.

@@ -4,16 +4,47 @@ Status changes never happen here: `stories/workflow.py` is the only code that
 moves a story (or an opinion) from one state to another.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MaxLengthValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from .links import reader_url
-from .richtext import sanitize_html
+from .richtext import CONTROL_CHARACTERS, sanitize_html
+
+# --- What text a person may type -----------------------------------------------------------
+# On the fields themselves, so that every ModelForm (the admin's among them) refuses with a message
+# next to the field; the reader's opinion form and the importer apply the same rules.
+
+_LINE_BREAKS = re.compile(r"[\r\n\t]")
+
+
+def reject_control_characters(value: str) -> None:
+    """Refuse characters that are not text (richtext.CONTROL_CHARACTERS): a form error, never a silent change."""
+    found = CONTROL_CHARACTERS.search(value)
+    if found:
+        raise ValidationError(
+            "Remove the invisible control characters from this text (the first is %(character)s, character %(at)d).",
+            code="control_characters",
+            params={"character": f"U+{ord(found[0]):04X}", "at": found.start() + 1},
+        )
+
+
+def reject_line_breaks(value: str) -> None:
+    """Refuse line breaks and tabs in text that is one line: a headline, a name (a CRLF in one broke an email)."""
+    if _LINE_BREAKS.search(value):
+        raise ValidationError("Use a single line. Line breaks and tabs are not allowed here.", code="line_breaks")
+
+
+# NUL is refused apart, in Django's own words (a form field refuses it first, with the same message).
+TEXT_VALIDATORS = [ProhibitNullCharactersValidator(), reject_control_characters]
+ONE_LINE_VALIDATORS = [*TEXT_VALIDATORS, reject_line_breaks]
 
 
 def display_name(user) -> str:
@@ -35,9 +66,9 @@ class OpinionStatus(models.TextChoices):
 
 
 class Section(models.Model):
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=ONE_LINE_VALIDATORS)
     slug = models.SlugField(max_length=80, unique=True)
-    description = models.CharField(max_length=300, blank=True)
+    description = models.CharField(max_length=300, blank=True, validators=TEXT_VALIDATORS)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the site's navigation.")
 
     class Meta:
@@ -51,7 +82,7 @@ class Section(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=60, unique=True, validators=ONE_LINE_VALIDATORS)
     slug = models.SlugField(max_length=60, unique=True)
 
     class Meta:
@@ -137,10 +168,13 @@ class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
 
 
 class Story(models.Model):
-    title = models.CharField("headline", max_length=200)
+    title = models.CharField("headline", max_length=200, validators=ONE_LINE_VALIDATORS)
     slug = models.SlugField(max_length=220, unique=True, help_text="The story's address; made from the headline.")
     standfirst = models.TextField(
-        max_length=400, blank=True, help_text="One or two sentences under the headline that sell the story."
+        max_length=400,
+        blank=True,
+        validators=TEXT_VALIDATORS,
+        help_text="One or two sentences under the headline that sell the story.",
     )
     body = models.TextField(blank=True, help_text="Cleaned of unsafe markup when saved.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
@@ -166,12 +200,20 @@ class Story(models.Model):
     )
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories")
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
-    dateline = models.CharField(max_length=100, blank=True, help_text="Where the story was reported from.")
+    dateline = models.CharField(
+        max_length=100, blank=True, validators=ONE_LINE_VALIDATORS, help_text="Where the story was reported from."
+    )
     lead_image = models.ImageField(upload_to="lead-images/%Y/%m/", blank=True)
     lead_image_alt = models.CharField(
-        "alt text", max_length=250, blank=True, help_text="Describes the image for readers who cannot see it."
+        "alt text",
+        max_length=250,
+        blank=True,
+        validators=ONE_LINE_VALIDATORS,
+        help_text="Describes the image for readers who cannot see it.",
     )
-    lead_image_caption = models.CharField("caption and credit", max_length=300, blank=True)
+    lead_image_caption = models.CharField(
+        "caption and credit", max_length=300, blank=True, validators=ONE_LINE_VALIDATORS
+    )
     opinions_closed = models.BooleanField(default=False, help_text="Stop accepting opinions on this story.")
     # Reader search on PostgreSQL: the headline (weight A), body (C) and highlights (B) as one stored
     # vector, indexed (story_search_vector_idx). The database computes it (migration 0005's triggers)
@@ -251,7 +293,7 @@ class Highlight(models.Model):
     MAX_LENGTH = 200
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="highlights")
-    text = models.CharField(max_length=MAX_LENGTH, help_text="One short sentence.")
+    text = models.CharField(max_length=MAX_LENGTH, validators=ONE_LINE_VALIDATORS, help_text="One short sentence.")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -268,7 +310,7 @@ class Correction(models.Model):
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORRECTION)
-    text = models.TextField(max_length=1000)
+    text = models.TextField(max_length=1000, validators=TEXT_VALIDATORS)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -293,9 +335,9 @@ class OpinionQuerySet(models.QuerySet):
 
 class Opinion(models.Model):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="opinions")
-    author_name = models.CharField("name", max_length=80)
+    author_name = models.CharField("name", max_length=80, validators=ONE_LINE_VALIDATORS)
     email = models.EmailField(blank=True, help_text="Never shown publicly.")
-    body = models.TextField("opinion", validators=[MaxLengthValidator(settings.OPINION_MAX_LENGTH)])
+    body = models.TextField("opinion", validators=[MaxLengthValidator(settings.OPINION_MAX_LENGTH), *TEXT_VALIDATORS])
     status = models.CharField(
         max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.PENDING, editable=False
     )
@@ -371,7 +413,7 @@ class ModerationPolicy(models.Model):
 
 
 class BannedWord(models.Model):
-    word = models.CharField(max_length=60, unique=True)
+    word = models.CharField(max_length=60, unique=True, validators=ONE_LINE_VALIDATORS)
 
     class Meta:
         ordering = ["word"]

@@ -2,7 +2,8 @@
 
 Editors write paragraphs, subheadings, links, emphasis, quotes and lists.
 Everything else (scripts, event handlers, styles, `javascript:` URLs in any
-encoding) is removed by nh3's allowlist before the body is stored.
+encoding) is removed by nh3's allowlist before the body is stored, and so is
+every character that is not text (below).
 """
 
 import html
@@ -38,19 +39,48 @@ _BLOCK_END = re.compile(r"</(?:p|h[2-4]|blockquote|li|figcaption)>")
 # A line break, or any longer run of white space, reads as one space inside a paragraph.
 _SPACES = re.compile(r"\s{2,}|\n")
 
+# Characters that are not text, in any field: C0 controls other than tab, line feed and carriage
+# return (NUL aside: Django's validators and the importer refuse it with words of their own), DEL
+# and the C1 controls, the Unicode line and paragraph separators, lone surrogates and the
+# noncharacters. A vertical tab, what word processors paste for a line break, once made every feed
+# unreadable. The fields people fill refuse them (stories.models), so does the importer, and the
+# rich-text cleaner drops them.
+_NONCHARACTERS = r"\ufdd0-\ufdef" + "".join(
+    rf"\U{plane + 0xFFFE:08x}\U{plane + 0xFFFF:08x}" for plane in range(0, 0x110000, 0x10000)
+)
+CONTROL_CHARACTERS = re.compile(rf"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_NONCHARACTERS}]")
+_NOT_TEXT = re.compile(rf"\x00|{CONTROL_CHARACTERS.pattern}")
+# What XML 1.0 cannot carry at all (outside its Char production). Rows written before the fields
+# refused them (or by raw SQL, or a restore) may still hold some: feeds and sitemaps drop them.
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The ones that stand for a line break become a space, which keeps the words on either side apart.
+_PASTED_BREAKS = re.compile(r"[\x0b\x0c\x85\u2028\u2029]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 forbids (a pasted line break becomes a space)."""
+    return _XML_FORBIDDEN.sub("", _PASTED_BREAKS.sub(" ", value))
+
+
+def _without_control_characters(value: str) -> str:
+    return _NOT_TEXT.sub("", _PASTED_BREAKS.sub(" ", value))
+
 
 def sanitize_html(value: str) -> str:
     """Return `value` with only the allowed markup; links get rel=noopener noreferrer."""
     if not value:
         return ""
-    return nh3.clean(
-        value,
+    # Before cleaning (a lone surrogate cannot even reach nh3) and after (a character reference
+    # such as &#11; comes out of it as the character).
+    cleaned = nh3.clean(
+        _without_control_characters(value),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
-    ).strip()
+    )
+    return _without_control_characters(cleaned).strip()
 
 
 def paragraphs_to_html(paragraphs: list[str]) -> str:

@@ -89,9 +89,17 @@ def _is_date(text):
         return True
 
 
+# Characters the format refuses (see stories.richtext.CONTROL_CHARACTERS), tabs excepted.
+NONCHARACTERS = "".join(map(chr, range(0xFDD0, 0xFDF0))) + "".join(
+    chr(plane | 0xFFFE) + chr(plane | 0xFFFF) for plane in range(0, 0x110000, 0x10000)
+)
+
+
 def one_line(max_size):
     """Non-empty text on one line without surrounding whitespace, as a field of the format holds it."""
-    characters = st.characters(exclude_categories=("Cs",), exclude_characters="\r\n\x00")
+    characters = st.characters(
+        exclude_categories=("Cs", "Cc", "Zl", "Zp"), include_characters="\t", exclude_characters=NONCHARACTERS
+    )
     return st.text(characters, min_size=1, max_size=max_size).filter(lambda t: t == t.strip() and t)
 
 
