@@ -1,9 +1,14 @@
 """Oversized and malformed requests get a 400, a 404 or a form error, never a 500."""
 
+from dataclasses import dataclass
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from stories import views
+from stories.models import Section, Story, Tag
+from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 from tests.payloads.forms import find_form
 
 LONG = "x" * 10_000
@@ -109,3 +114,56 @@ def test_a_login_with_hostile_credentials_is_just_a_failed_login(client):
     for username, password in [(LONG, LONG), ("admin\x00", "x"), ("%ff", "\ud800".encode("utf-8", "surrogatepass"))]:
         response = client.post(reverse("admin:login"), {"username": username, "password": password})
         assert response.status_code in (200, 400, 429)
+
+
+# --- What the requests reach: a story with its section, tag, byline and an opinion ---------------
+
+
+@dataclass(frozen=True)
+class Content:
+    story: Story
+    section: Section
+    tag: Tag
+    author: object
+    preview_token: str
+
+
+@pytest.fixture
+def content(db):
+    section = SectionFactory()
+    tag = TagFactory()
+    author = UserFactory(username="byline", role="Writers")
+    story = StoryFactory(published=True, section=section, authors=[author])
+    story.tags.add(tag)
+    OpinionFactory(story=story)
+    token = views.preview_link_for(story).rstrip("/").rsplit("/", 1)[1]
+    return Content(story=story, section=section, tag=tag, author=author, preview_token=token)
+
+
+# --- NUL, refused once for the whole site -------------------------------------------------
+
+NUL_QUERIES = ["q=%00", "x=%00", "x=tram%00line", "%00=1", "q=a&q=%00", "x=%%00", "term=%00&app_label=stories"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", NUL_QUERIES)
+def test_a_nul_in_the_query_string_is_a_bad_request_on_every_page(client, editor, content, query):
+    staff = Client(raise_request_exception=False)
+    staff.force_login(editor)
+    public = ["/", content.story.get_absolute_url(), "/search/", "/feed/", "/sitemap.xml", "/healthz", "/robots.txt"]
+    desk = [reverse("admin:index"), reverse("admin:stories_story_changelist"), reverse("admin:autocomplete")]
+    for who, urls in [(client, [*public, reverse("admin:login")]), (staff, desk)]:
+        for url in urls:
+            assert who.get(f"{url}?{query}").status_code == 400, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("nul", ["%00", "tram%00line", "%00%00"])
+def test_a_nul_in_the_path_is_not_found_on_every_page(client, editor, content, nul):
+    staff = Client(raise_request_exception=False)
+    staff.force_login(editor)
+    public = [f"/authors/{nul}/", f"/stories/{nul}/", f"/section/{nul}/feed/", f"/sitemap-{nul}.xml", f"/{nul}"]
+    desk = [f"/admin/{nul}/", f"/admin/stories/story/{nul}/change/", f"/admin/stories/{nul}/", f"/preview/link/{nul}/"]
+    for who, paths in [(client, public), (staff, desk)]:
+        for path in paths:
+            assert who.get(path).status_code == 404, path
