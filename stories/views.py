@@ -34,6 +34,8 @@ from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
 MAX_PAGE = 1000
+# The largest key a BigAutoField holds: a larger number in an address names no story.
+MAX_ID = 2**63 - 1
 RELATED_STORIES = 4
 
 
@@ -64,11 +66,21 @@ class ListPage:
         return len(self.object_list)
 
 
+def bounded_number(raw: str, maximum: int) -> int | None:
+    """`raw` as a number from 1 to `maximum`, or None: ASCII digits only (no sign, space, exponent or
+    other script's digits), and no more of them than `maximum` has (Python refuses to read a number of
+    more than 4,300 digits, and the database one past its integers)."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum))):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= maximum else None
+
+
 def _page_number(request) -> int:
-    raw = request.GET.get("page") or "1"
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    number = bounded_number(request.GET.get("page") or "1", MAX_PAGE)
+    if number is None:
         raise Http404("No such page.")
-    return int(raw)
+    return number
 
 
 def list_page(request, queryset, per_page=None) -> ListPage:
@@ -430,6 +442,8 @@ def _preview_response(request, story):
 @staff_member_required
 def story_preview(request, pk):
     """Staff who may see a story read it in the public template, whatever its state."""
+    if pk > MAX_ID:
+        raise Http404("No such story.")
     story = get_object_or_404(Story.objects.visible_to(request.user).select_related("section"), pk=pk)
     return _preview_response(request, story)
 
@@ -442,6 +456,9 @@ def story_preview_link(request, token):
         pk = TimestampSigner(salt=PREVIEW_SALT).unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except BadSignature as exc:  # SignatureExpired is a BadSignature too
         raise Http404("No such preview.") from exc
+    # Signed by us, so a key we wrote; bounded all the same, like every number in an address.
+    if bounded_number(pk, MAX_ID) is None:
+        raise Http404("No such preview.")
     story = get_object_or_404(Story.objects.select_related("section"), pk=int(pk))
     return _preview_response(request, story)
 

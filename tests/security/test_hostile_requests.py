@@ -1,12 +1,13 @@
 """Oversized and malformed requests get a 400, a 404 or a form error, never a 500."""
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from stories import views
+from stories import opinions, views
 from stories.models import Section, Story, Tag
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 from tests.payloads.forms import find_form
@@ -167,3 +168,32 @@ def test_a_nul_in_the_path_is_not_found_on_every_page(client, editor, content, n
     for who, paths in [(client, public), (staff, desk)]:
         for path in paths:
             assert who.get(path).status_code == 404, path
+
+
+# --- Numbers: bounded like ?page= ---------------------------------------------------------
+
+OUT_OF_BOUNDS = ["0", "1001", str(2**63), "9" * 5000, "1e3", "+2", " 2", "٢", "²"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", OUT_OF_BOUNDS)
+def test_a_page_number_out_of_bounds_is_not_found(client, content, number):
+    lists = ["/", content.section.get_absolute_url(), content.tag.get_absolute_url(), "/search/?q=tram&"]
+    for url in lists:
+        joiner = "" if url.endswith("&") else "?"
+        assert client.get(f"{url}{joiner}page={quote(number)}").status_code == 404, url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", OUT_OF_BOUNDS)
+def test_an_opinions_page_out_of_bounds_shows_the_first(client, content, number):
+    response = client.get(content.story.get_absolute_url(), {opinions.PAGE_PARAMETER: number})
+    assert response.status_code == 200
+    assert content.story.opinions.get().body in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pk", [2**63, 2**64, 10**30])
+def test_a_preview_of_a_key_past_the_database_integers_is_not_found(client, editor, pk):
+    client.force_login(editor)
+    assert client.get(reverse("stories:preview", args=[pk])).status_code == 404
