@@ -113,7 +113,15 @@ def home(request):
     filterset = None
     if any(name in request.GET for name in StoryFilter.base_filters):
         filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
-        stories = filterset.qs
+        stories = filterset.qs  # validates the form: cleaned_data holds the filters that apply
+        try:
+            with search.refusals(filterset.form.cleaned_data.get("q") or ""):
+                page = list_page(request, stories.newest_first().with_reader_relations())
+        except search.Refused:
+            # Like any filter that cannot be used: reported, and ignored until corrected.
+            filterset.form.add_error("q", search.REFUSED_MESSAGE)
+            stories = filterset.filter_queryset(filterset.queryset.all())
+            page = list_page(request, stories.newest_first().with_reader_relations())
         filter_fields = _FILTER_FIELDS.render_now({"filter": filterset})
     else:  # the unfiltered feed, most visits: nothing to filter, and blank fields
         stories = Story.objects.published()
@@ -121,7 +129,7 @@ def home(request):
         filter_fields = _FILTER_FIELDS.render(
             choices, lambda: {"filter": StoryFilter(queryset=stories, sections=sections)}
         )
-    page = list_page(request, stories.newest_first().with_reader_relations())
+        page = list_page(request, stories.newest_first().with_reader_relations())
     context = {
         "page": page,
         "filter": filterset,
@@ -168,14 +176,19 @@ def search_page(request):
     page, results, capped = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
         query = form.cleaned_data["q"]
-        page = list_page(request, search.search(Story.objects.published(), query))
-        results = search.results(page.object_list, query)
-        # The last page of the ranked matches: older ones may exist, and the feed's filter finds them.
-        capped = (
-            search.full_text()
-            and not page.has_next
-            and (page.number - 1) * settings.STORIES_PER_PAGE + len(page) >= search.MAX_RANKED
-        )
+        try:
+            with search.refusals(query):
+                page = list_page(request, search.search(Story.objects.published(), query))
+        except search.Refused:
+            form.add_error("q", search.REFUSED_MESSAGE)  # the form shows it; no results, no pages
+        else:
+            results = search.results(page.object_list, query)
+            # The last page of the ranked matches: older ones may exist, and the feed's filter finds them.
+            capped = (
+                search.full_text()
+                and not page.has_next
+                and (page.number - 1) * settings.STORIES_PER_PAGE + len(page) >= search.MAX_RANKED
+            )
     context = {"form": form, "page": page, "results": results, "capped": capped, "max_ranked": search.MAX_RANKED}
     return render(request, "stories/search.html", context)
 
