@@ -2,8 +2,9 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("newsroom.db")
@@ -55,6 +56,28 @@ class DatabaseUnavailableMiddleware:
             return True
         text = str(exception).lower()
         return any(hint in text for hint in CONNECTION_HINTS)
+
+
+class NulRefusedMiddleware:
+    """Refuse a NUL anywhere in the address: in the path it names no page (404), in the query string
+    it is a bad request (400).
+
+    PostgreSQL cannot store or compare text holding NUL (psycopg will not even send it), so a NUL that
+    reached a lookup (a name in /authors/…/, an admin search or autocomplete term) was a 500. No real
+    address holds one: refused here once, for the whole site and the admin, no view needs its own check.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise Http404("No such page.")
+        # The query string as it came: it decodes to a NUL exactly where it holds "%00" or a raw NUL.
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            raise BadRequest("NUL in the query string.")
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:

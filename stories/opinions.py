@@ -57,6 +57,8 @@ THANKS = "Thanks — your opinion will appear once a moderator approves it"
 # (where the redirect lands) rather than at the top.
 MESSAGE_TAG = "opinions"
 PAGE_PARAMETER = "opinions_page"
+# As deep as the story lists go (views.MAX_PAGE): 50,000 opinions on one story is more than any has.
+MAX_PAGE = 1000
 DUPLICATE_WINDOW = timedelta(days=7)
 
 FLAG_LINKS = "links"
@@ -156,11 +158,15 @@ def form_fields_html(form) -> str:
 
 
 def _requested_page(request) -> int:
-    try:
-        number = int(request.GET.get(PAGE_PARAMETER) or 1)
-    except (TypeError, ValueError):
-        return 1
-    return max(number, 1)
+    """The page of opinions asked for; anything that is not one of the first MAX_PAGE pages shows the first.
+
+    ASCII digits only, and few of them: int() would read signs, spaces, underscores and other scripts'
+    digits, and an offset past the database's integers would be refused.
+    """
+    raw = request.GET.get(PAGE_PARAMETER) or "1"
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_PAGE)) and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw)
+    return 1
 
 
 def _section_query(offset, limit, *, story_pk):

@@ -8,19 +8,27 @@ stored vectors; only the snippets of the page shown parse text again.
 
 Elsewhere (SQLite for local work): every word must appear, case-insensitively,
 in the headline, standfirst, body or a highlight; newest first.
+
+A reader's words reach the database only through `clean_query`, which takes out
+what PostgreSQL refuses; should it still refuse a query, `refusals` makes that
+an empty result with a message instead of an error page.
 """
 
+import contextlib
+import logging
 import re
 
 from django import forms
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
+from django.db import DataError, InternalError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Highlight
 from .richtext import html_to_paragraphs, plain_text
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
 CONFIG = "english"
@@ -34,6 +42,22 @@ SNIPPET_WORDS = 35
 # News readers want recent stories first anyway; the home feed's filter (words and dates) reaches
 # every older match.
 MAX_RANKED = 200
+REFUSED_MESSAGE = "This search could not be run. Please try it with fewer symbols or different words."
+
+# What PostgreSQL cannot read: NUL (psycopg cannot even send it) and, as junk in a query, the other
+# control characters; lone surrogates are not text at all (UTF-8 cannot encode them).
+_UNREADABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# websearch_to_tsquery stacks one operator for each "-" (a negation) until a word follows, and refuses
+# the query once its stack of 32 is full ("tsquery stack too small"). Measured on PostgreSQL 15: 33
+# dashes are refused, and so are 32 after a word, whatever separates them: white space, or any of
+# ! & | ( ) < (the characters its parser skips). Anything else starts a word, and a quote starts a
+# phrase, which a "-" cannot enter. So a run of dashes with only those between them says no more than
+# one dash, and one is what is kept (Python's \s is wider than PostgreSQL's white space in any locale;
+# the format characters some C libraries count as space are added).
+_NEGATIONS = re.compile(r"-(?:[\s!&|()<\u180e\u200b\u2060\ufeff]*-)+")
+# Nothing in text made only of words and spaces can be refused (at most 200 characters: no word can be
+# too long for a tsquery, and no operator is stacked): such a search needs no savepoint.
+_PLAIN = re.compile(r"[\w\s]*")
 
 
 class SearchForm(forms.Form):
@@ -50,9 +74,38 @@ def full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
+def clean_query(text: str) -> str:
+    """`text` as the database can read it: no NUL, control characters or lone surrogates, and no run of
+    negations deep enough to overflow the query parser's stack. Words, quotes and "or" are left alone."""
+    return _NEGATIONS.sub("-", _UNREADABLE.sub(" ", text)).strip()
+
+
+class Refused(Exception):
+    """The database refused a query because of the words a reader typed."""
+
+
+@contextlib.contextmanager
+def refusals(text: str):
+    """Raise `Refused` when the database refuses a query made from the reader's `text` (inside the block).
+
+    Invalid data (DataError) and the text-search parser's own limits (InternalError) come from the
+    words; a lost connection or a bug of ours still raises as itself. A refused statement would abort
+    an open transaction, and everything after it in the request: a savepoint keeps the rest of the
+    request working (without a transaction there is nothing to abort, and plain words are never refused).
+    """
+    guarded = connection.in_atomic_block and not _PLAIN.fullmatch(clean_query(text))
+    try:
+        with transaction.atomic() if guarded else contextlib.nullcontext():
+            yield
+    except (DataError, InternalError) as exc:
+        logger.warning("Search refused by the database (%s): %r", type(exc).__name__, text[:200])
+        raise Refused from exc
+
+
 def _query(text):
-    # websearch syntax accepts anything a person types (quotes, -, or) without raising.
-    return SearchQuery(text, search_type="websearch", config=CONFIG)
+    # websearch syntax accepts anything a person types (quotes, -, or), once clean_query took out what
+    # its parser refuses.
+    return SearchQuery(clean_query(text), search_type="websearch", config=CONFIG)
 
 
 def _words(text):

@@ -34,6 +34,8 @@ from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
 MAX_PAGE = 1000
+# The largest key a BigAutoField holds: a larger number in an address names no story.
+MAX_ID = 2**63 - 1
 RELATED_STORIES = 4
 
 
@@ -64,11 +66,21 @@ class ListPage:
         return len(self.object_list)
 
 
+def bounded_number(raw: str, maximum: int) -> int | None:
+    """`raw` as a number from 1 to `maximum`, or None: ASCII digits only (no sign, space, exponent or
+    other script's digits), and no more of them than `maximum` has (Python refuses to read a number of
+    more than 4,300 digits, and the database one past its integers)."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum))):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= maximum else None
+
+
 def _page_number(request) -> int:
-    raw = request.GET.get("page") or "1"
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    number = bounded_number(request.GET.get("page") or "1", MAX_PAGE)
+    if number is None:
         raise Http404("No such page.")
-    return int(raw)
+    return number
 
 
 def list_page(request, queryset, per_page=None) -> ListPage:
@@ -101,7 +113,15 @@ def home(request):
     filterset = None
     if any(name in request.GET for name in StoryFilter.base_filters):
         filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
-        stories = filterset.qs
+        stories = filterset.qs  # validates the form: cleaned_data holds the filters that apply
+        try:
+            with search.refusals(filterset.form.cleaned_data.get("q") or ""):
+                page = list_page(request, stories.newest_first().with_reader_relations())
+        except search.Refused:
+            # Like any filter that cannot be used: reported, and ignored until corrected.
+            filterset.form.add_error("q", search.REFUSED_MESSAGE)
+            stories = filterset.filter_queryset(filterset.queryset.all())
+            page = list_page(request, stories.newest_first().with_reader_relations())
         filter_fields = _FILTER_FIELDS.render_now({"filter": filterset})
     else:  # the unfiltered feed, most visits: nothing to filter, and blank fields
         stories = Story.objects.published()
@@ -109,7 +129,7 @@ def home(request):
         filter_fields = _FILTER_FIELDS.render(
             choices, lambda: {"filter": StoryFilter(queryset=stories, sections=sections)}
         )
-    page = list_page(request, stories.newest_first().with_reader_relations())
+        page = list_page(request, stories.newest_first().with_reader_relations())
     context = {
         "page": page,
         "filter": filterset,
@@ -156,14 +176,19 @@ def search_page(request):
     page, results, capped = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
         query = form.cleaned_data["q"]
-        page = list_page(request, search.search(Story.objects.published(), query))
-        results = search.results(page.object_list, query)
-        # The last page of the ranked matches: older ones may exist, and the feed's filter finds them.
-        capped = (
-            search.full_text()
-            and not page.has_next
-            and (page.number - 1) * settings.STORIES_PER_PAGE + len(page) >= search.MAX_RANKED
-        )
+        try:
+            with search.refusals(query):
+                page = list_page(request, search.search(Story.objects.published(), query))
+        except search.Refused:
+            form.add_error("q", search.REFUSED_MESSAGE)  # the form shows it; no results, no pages
+        else:
+            results = search.results(page.object_list, query)
+            # The last page of the ranked matches: older ones may exist, and the feed's filter finds them.
+            capped = (
+                search.full_text()
+                and not page.has_next
+                and (page.number - 1) * settings.STORIES_PER_PAGE + len(page) >= search.MAX_RANKED
+            )
     context = {"form": form, "page": page, "results": results, "capped": capped, "max_ranked": search.MAX_RANKED}
     return render(request, "stories/search.html", context)
 
@@ -430,6 +455,8 @@ def _preview_response(request, story):
 @staff_member_required
 def story_preview(request, pk):
     """Staff who may see a story read it in the public template, whatever its state."""
+    if pk > MAX_ID:
+        raise Http404("No such story.")
     story = get_object_or_404(Story.objects.visible_to(request.user).select_related("section"), pk=pk)
     return _preview_response(request, story)
 
@@ -442,6 +469,9 @@ def story_preview_link(request, token):
         pk = TimestampSigner(salt=PREVIEW_SALT).unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
     except BadSignature as exc:  # SignatureExpired is a BadSignature too
         raise Http404("No such preview.") from exc
+    # Signed by us, so a key we wrote; bounded all the same, like every number in an address.
+    if bounded_number(pk, MAX_ID) is None:
+        raise Http404("No such preview.")
     story = get_object_or_404(Story.objects.select_related("section"), pk=int(pk))
     return _preview_response(request, story)
 
