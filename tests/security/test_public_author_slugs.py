@@ -7,6 +7,7 @@ line breaks).
 """
 
 import importlib
+import io
 import json
 import pkgutil
 import re
@@ -15,6 +16,7 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.utils import timezone
 
 import stories.migrations
@@ -231,3 +233,23 @@ def _migration():
 
 def _refetched(people):
     return get_user_model().objects.filter(pk__in=[p.pk for p in people]).select_related("profile")
+
+
+# --- The demo ---------------------------------------------------------------------------------------
+
+
+def test_the_demo_staff_have_public_slugs_and_demo_bylines_link_to_them(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    slugs = dict(Profile.objects.values_list("user__username", "slug"))
+    assert slugs == {
+        "admin": "ada-admin",
+        "editor": "elena-editor",
+        "writer": "walter-writer",
+        "moderator": "mona-moderator",
+    }
+    html = client.get("/").content.decode()
+    story = re.search(r'<h2 id="card-\d+" class="card-title"><a href="([^"]+)"', html).group(1)
+    page = client.get(story).content.decode()
+    assert re.search(r'<a rel="author" href="/authors/(walter-writer|elena-editor)/">', page)
+    assert client.get("/authors/walter-writer/").status_code == 200
+    assert client.get("/authors/writer/").status_code == 404
