@@ -34,7 +34,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from reversion.models import Version
 
-from . import cache, opinions, workflow
+from . import admin_people, cache, opinions, workflow  # noqa: F401 - admin_people registers the user admin
 from .forms import BannedWordForm
 from .models import (
     BannedWord,
