@@ -84,7 +84,7 @@ class Profile(models.Model):
         "public address",
         max_length=80,
         unique=True,
-        help_text="The person's author page: /authors/<address>/. Never their login name.",
+        help_text="Their author page's address (/authors/ann-lee/ for Ann Lee). Never a login name.",
     )
 
     objects = ProfileQuerySet.as_manager()

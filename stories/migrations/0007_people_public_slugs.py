@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 (
                     "slug",
                     models.SlugField(
-                        help_text="The person's author page: /authors/<address>/. Never their login name.",
+                        help_text="Their author page's address (/authors/ann-lee/ for Ann Lee). Never a login name.",
                         max_length=SLUG_LENGTH,
                         unique=True,
                         verbose_name="public address",
