@@ -384,12 +384,7 @@ def test_a_name_with_a_control_character_or_a_line_break_is_refused(client, admi
     assert response.context["adminform"].form.errors[field]
     ann.refresh_from_db()
     assert getattr(ann, field) == before
-
-
-@pytest.mark.parametrize("field", ["first_name", "last_name"])
-@pytest.mark.parametrize("character", HOSTILE, ids=lambda c: f"U+{ord(c[0]):04X}{'+' if len(c) > 1 else ''}")
-def test_a_name_never_keeps_a_control_character_at_either_end(client, admin_user, ann, field, character):
-    client.force_login(admin_user)
+    # At either end it is refused too, or trimmed with the spaces: never kept.
     client.post(_person_url(ann), _person_form(ann, **{field: f"{character}Anna{character}"}))
     ann.refresh_from_db()
     assert not any(c in getattr(ann, field) for c in HOSTILE)

@@ -7,7 +7,6 @@ trail (list, search, filters, date hierarchy, facets, change, history), Django's
 view-on-site endpoints, the preview, the dashboard and the opinion queue.
 """
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -254,15 +253,16 @@ def test_a_writer_acting_on_another_writers_hidden_story_finds_nothing(client, w
     assert Story.objects.values().get(pk=hidden.pk) == before
 
 
-@pytest.mark.parametrize(("source", "term"), list(itertools.product(AUTOCOMPLETE_SOURCES, AUTOCOMPLETE_TERMS)), ids=str)
-def test_autocomplete_never_offers_a_hidden_story_or_its_rows(client, writer, hidden, source, term):
+@pytest.mark.parametrize("source", AUTOCOMPLETE_SOURCES, ids=str)
+def test_autocomplete_never_offers_a_hidden_story_or_its_rows(client, writer, hidden, source):
     app_label, model_name, field_name = source
     client.force_login(writer)
-    query = {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term}
-    response = client.get("/admin/autocomplete/?" + urlencode(query).format(**_values(hidden)))
-    # No admin form here has an autocomplete widget: the endpoint serves none of these fields.
-    assert response.status_code == 403
-    assert _leaks(response, hidden) == []
+    for term in AUTOCOMPLETE_TERMS:
+        query = {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term}
+        response = client.get("/admin/autocomplete/?" + urlencode(query).format(**_values(hidden)))
+        # No admin form here has an autocomplete widget: the endpoint serves none of these fields.
+        assert response.status_code == 403, term
+        assert _leaks(response, hidden) == [], term
 
 
 FORWARD_STORY_FIELDS = [(a, m, f) for a, m, f in AUTOCOMPLETE_SOURCES if f == "story"]
