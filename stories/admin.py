@@ -874,7 +874,7 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-def of_visible_stories(request, queryset, story_field="story"):
+def of_visible_stories(request, queryset):
     """The rows of `queryset` (audit rows, opinions…) that belong to stories the person may open.
 
     The rule of Story.objects.visible_to (workflow.stories_seen_by): whoever may not open a story learns
@@ -883,7 +883,7 @@ def of_visible_stories(request, queryset, story_field="story"):
     """
     if workflow.stories_seen_by(request.user) == "all":
         return queryset  # no subquery over the whole archive for the desk
-    return queryset.filter(**{f"{story_field}__in": Story.objects.visible_to(request.user).values("pk")})
+    return queryset.filter(story__in=Story.objects.visible_to(request.user).values("pk"))
 
 
 @admin.register(StoryTransition)
@@ -978,7 +978,7 @@ class OpinionStoryFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         # Only stories the person may open, like the queue itself (OpinionAdmin.get_queryset).
         oldest = model_admin.get_queryset(request).pending().order_by("created_at").values("story_id")[: self.read]
-        stories = of_visible_stories(request, Story.objects.all(), story_field="pk")
+        stories = Story.objects.visible_to(request.user)
         choices = self._waiting(stories.filter(pk__in=oldest), self.shown)
         listed = {str(pk) for pk, _ in choices}
         ids = [v for v in self.lookup_val or [] if v.isascii() and v.isdigit() and len(v) <= 19]  # a bigint's digits

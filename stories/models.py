@@ -29,9 +29,9 @@ def display_name(user) -> str:
 
 class ProfileQuerySet(models.QuerySet):
     def free_slug(self, name: str, *, person=None) -> str | None:
-        """A public address made from `name` ("ann-lee", else "ann-lee-2", …) that no other person holds and
-        that is nobody's login name; None for an empty name. (A name of letters slugify cannot spell in ASCII
-        becomes "author", "author-2", ….)"""
+        """A public address made from `name` that no other person holds and that is nobody's login name:
+        "ann-lee", else "ann-lee-2", …; None for an empty name. A name with no letter ASCII can spell
+        becomes "author", "author-2", …."""
         name = " ".join(name.split())
         if not name:
             return None
@@ -52,7 +52,8 @@ class ProfileQuerySet(models.QuerySet):
 
         A person without a name gets none: no author page, and bylines name them without a link.
         """
-        for attempt in range(3):
+        attempts = 1 if slug else 3  # someone may take a made address meanwhile: it is made again
+        for attempt in range(1, attempts + 1):
             chosen = slug or self.free_slug(person.get_full_name(), person=person)
             if not chosen:
                 self.filter(user=person).delete()
@@ -61,8 +62,7 @@ class ProfileQuerySet(models.QuerySet):
                 with transaction.atomic():
                     return self.update_or_create(user=person, defaults={"slug": chosen})[0]
             except IntegrityError:
-                # Someone took the address meanwhile: a made one is made again; a chosen one is refused.
-                if slug or attempt == 2:
+                if attempt == attempts:
                     raise
         return None
 

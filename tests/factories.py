@@ -35,8 +35,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     def public_slug(self, create, extracted, **kwargs):
         """A named person has a public slug made from their name, as the user admin gives them one;
         `public_slug="…"` chooses it, `public_slug=False` leaves them without (no author page)."""
-        if create and extracted is not False:
-            Profile.objects.assign(self, extracted) if extracted else Profile.objects.for_person(self)
+        if not create or extracted is False:
+            return
+        if extracted:
+            Profile.objects.assign(self, extracted)
+        else:
+            Profile.objects.for_person(self)
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
