@@ -35,7 +35,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env("SITE_NAME", default="Newsroom")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.admin_site.NewsroomAdminConfig",  # django.contrib.admin with the newsroom's own site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -34,7 +34,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from reversion.models import Version
 
-from . import cache, opinions, workflow
+from . import admin_people, cache, opinions, workflow  # noqa: F401 - admin_people registers the user admin
 from .forms import BannedWordForm
 from .models import (
     BannedWord,
@@ -885,15 +885,34 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+def of_visible_stories(request, queryset):
+    """The rows of `queryset` (audit rows, opinions…) that belong to stories the person may open.
+
+    The rule of Story.objects.visible_to (workflow.stories_seen_by): whoever may not open a story learns
+    nothing of it through its rows either — not in a list, a search, a filter's choices or counts, the date
+    hierarchy, nor a row's own page (which, not found, redirects like one that does not exist).
+    """
+    if workflow.stories_seen_by(request.user) == "all":
+        return queryset  # no subquery over the whole archive for the desk
+    return queryset.filter(story__in=Story.objects.visible_to(request.user).values("pk"))
+
+
 @admin.register(StoryTransition)
 class StoryTransitionAdmin(admin.ModelAdmin):
-    """The audit trail, read-only: rows are written by stories/workflow.py and never edited."""
+    """The audit trail, read-only: rows are written by stories/workflow.py and never edited.
+
+    Each person sees the moves of the stories they may open, no others (of_visible_stories).
+    """
 
     list_display = ["created_at", "story", "from_status", "to_status", "actor", "comment"]
     list_filter = ["to_status", "from_status", "created_at"]
     list_select_related = ["story", "actor"]
     search_fields = ["story__title", "comment"]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # Lists, search, filters, facets, the date hierarchy and each row's pages all read through here.
+        return of_visible_stories(request, super().get_queryset(request))
 
     def has_add_permission(self, request):
         return False
@@ -919,8 +938,10 @@ class OpinionStatusFilter(admin.SimpleListFilter):
     ALL = "all"
 
     def lookups(self, request, model_admin):
-        # Each count walks opinion_queue_idx and stops past EXACT_COUNT_LIMIT: "Approved (10,000+)".
-        counts = capped_counts([Opinion.objects.filter(status=v) for v in OpinionStatus.values], EXACT_COUNT_LIMIT)
+        # Each count walks opinion_queue_idx and stops past EXACT_COUNT_LIMIT: "Approved (10,000+)". Only opinions
+        # on stories the person may open count (OpinionAdmin.get_queryset).
+        queue = model_admin.get_queryset(request)
+        counts = capped_counts([queue.filter(status=v) for v in OpinionStatus.values], EXACT_COUNT_LIMIT)
         return [
             (value, f"{label} ({shown_count(n, EXACT_COUNT_LIMIT)})")
             for (value, label), n in zip(OpinionStatus.choices, counts, strict=True)
@@ -966,14 +987,16 @@ class OpinionStoryFilter(admin.RelatedFieldListFilter):
         self.title = self.title_text
 
     def field_choices(self, field, request, model_admin):
-        oldest = Opinion.objects.pending().order_by("created_at").values("story_id")[: self.read]
-        choices = self._waiting(Story.objects.filter(pk__in=oldest), self.shown)
+        # Only stories the person may open, like the queue itself (OpinionAdmin.get_queryset).
+        oldest = model_admin.get_queryset(request).pending().order_by("created_at").values("story_id")[: self.read]
+        stories = Story.objects.visible_to(request.user)
+        choices = self._waiting(stories.filter(pk__in=oldest), self.shown)
         listed = {str(pk) for pk, _ in choices}
         ids = [v for v in self.lookup_val or [] if v.isascii() and v.isdigit() and len(v) <= 19]  # a bigint's digits
         chosen = {str(int(v)) for v in ids} - listed
         if chosen:
             # One exact lookup each: Django answers an out-of-range id with no row rather than an error.
-            choices += self._waiting(Story.objects.filter(Q.create([("pk", v) for v in chosen], connector=Q.OR)))
+            choices += self._waiting(stories.filter(Q.create([("pk", v) for v in chosen], connector=Q.OR)))
         return choices
 
     @staticmethod
@@ -1026,6 +1049,11 @@ class OpinionAdmin(ArchiveListAdmin):
         css = {"all": ["css/admin-opinions.css"]}
 
     # --- Rights: view to see the queue, moderate_opinion to decide; nobody edits a reader's words ---
+
+    def get_queryset(self, request):
+        # Opinions on stories the person may open, no others: the queue, its search, filters and counts, and
+        # each opinion's page and decision read through here.
+        return of_visible_stories(request, super().get_queryset(request))
 
     def has_moderate_permission(self, request):
         return workflow.may_moderate(request.user)

@@ -22,7 +22,7 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import HIGHLIGHT_LIST, Section, Story, display_name
+from .models import HIGHLIGHT_LIST, Section, Story, author_url, display_name
 from .richtext import html_to_paragraphs, xml_text
 
 FEED_LENGTH = 30
@@ -88,6 +88,12 @@ class LatestStoriesFeed(Feed):
 
     def item_author_name(self, item):
         return ", ".join(display_name(a) for a in item.byline) or None
+
+    def item_author_link(self, item):
+        # Atom's author <uri>: one feed author per item, so only a story with a single byline links one.
+        if len(item.byline) != 1 or not (url := author_url(item.byline[0])):
+            return None
+        return settings.SITE_URL.rstrip("/") + url
 
     def item_categories(self, item):
         return [item.section.name] if item.section_id else []

@@ -4,6 +4,7 @@ Status changes never happen here: `stories/workflow.py` is the only code that
 moves a story (or an opinion) from one state to another.
 """
 
+import itertools
 import re
 
 from django.conf import settings
@@ -11,9 +12,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
-from django.db import models
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .links import reader_url
 from .richtext import CONTROL_CHARACTERS, sanitize_html
@@ -50,6 +52,85 @@ ONE_LINE_VALIDATORS = [*TEXT_VALIDATORS, reject_line_breaks]
 def display_name(user) -> str:
     """How a person is named on the site and in the desk: full name, else username."""
     return user.get_full_name() or user.get_username()
+
+
+# --- People's public face ---------------------------------------------------------------------
+
+
+class ProfileQuerySet(models.QuerySet):
+    def free_slug(self, name: str, *, person=None) -> str | None:
+        """A public address made from `name` that no other person holds and that is nobody's login name:
+        "ann-lee", else "ann-lee-2", …; None for an empty name. A name with no letter ASCII can spell
+        becomes "author", "author-2", …."""
+        name = " ".join(name.split())
+        if not name:
+            return None
+        limit = Profile._meta.get_field("slug").max_length - 6  # room for "-99999"
+        base = slugify(name)[:limit].strip("-_") or "author"
+        people = get_user_model()
+        login = people.USERNAME_FIELD
+        taken = set(self.filter(slug__startswith=base).exclude(user=person).values_list("slug", flat=True))
+        logins = people.objects.filter(**{f"{login}__istartswith": base}).values_list(login, flat=True)
+        taken |= {value.lower() for value in logins}
+        for n in itertools.count(1):
+            slug = base if n == 1 else f"{base}-{n}"
+            if slug not in taken:
+                return slug
+
+    def assign(self, person, slug: str = ""):
+        """Give `person` the public address `slug` or, when it is empty, one made from their full name.
+
+        A person without a name gets none: no author page, and bylines name them without a link.
+        """
+        attempts = 1 if slug else 3  # someone may take a made address meanwhile: it is made again
+        for attempt in range(1, attempts + 1):
+            chosen = slug or self.free_slug(person.get_full_name(), person=person)
+            if not chosen:
+                self.filter(user=person).delete()
+                return None
+            try:
+                with transaction.atomic():
+                    return self.update_or_create(user=person, defaults={"slug": chosen})[0]
+            except IntegrityError:
+                if attempt == attempts:
+                    raise
+        return None
+
+    def for_person(self, person):
+        """The person's profile, made from their full name when they have none yet (None without a name)."""
+        return self.filter(user=person).first() or self.assign(person)
+
+
+class Profile(models.Model):
+    """What the public site knows a person by: their author page's address, never their login name.
+
+    Bylines, the author page, feeds and structured data use `slug`; the username stays in the desk.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    slug = models.SlugField(
+        "public address",
+        max_length=80,
+        unique=True,
+        help_text="Their author page's address (/authors/ann-lee/ for Ann Lee). Never a login name.",
+    )
+
+    objects = ProfileQuerySet.as_manager()
+
+    def __str__(self):
+        return self.slug
+
+    def get_absolute_url(self):
+        return reader_url("stories:author", self.slug)
+
+
+def author_url(person) -> str | None:
+    """The address of a byline person's author page, from the `public_slug` reader queries give each person
+    (StoryQuerySet.with_reader_relations, the story page's byline); None for a person without one."""
+    slug = getattr(person, "public_slug", None)
+    return reader_url("stories:author", slug) if slug else None
 
 
 class Status(models.TextChoices):
@@ -149,13 +230,14 @@ class StoryQuerySet(models.QuerySet):
         other short lists, in one query: views._surroundings_query.)
         Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
         them differently from one page to the next. Of each person, only what a byline shows is read: never
-        their password hash or email address.
+        their password hash or email address. Each carries `public_slug`, their author page's address
+        (models.author_url), or None.
         """
         people = get_user_model()
         byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
-        byline = models.Prefetch(
-            "authors", queryset=people.objects.only(*byline_fields).order_by("pk"), to_attr="byline"
-        )
+        # Each person's author page is at their public slug (Profile), in the same query.
+        authors = people.objects.only(*byline_fields).annotate(public_slug=F("profile__slug")).order_by("pk")
+        byline = models.Prefetch("authors", queryset=authors, to_attr="byline")
         queryset = self.select_related("section").prefetch_related(byline)
         return queryset.prefetch_related(HIGHLIGHT_LIST) if highlights else queryset
 

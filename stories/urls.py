@@ -11,7 +11,8 @@ urlpatterns = [
     path("tag/<slug:slug>/", cache_public(views.tag), name="tag"),
     path("stories/<slug:slug>/", cache_public(views.story_detail), name="detail"),
     path("stories/<slug:slug>/opinions/", views.post_opinion, name="post_opinion"),
-    path("authors/<str:username>/", cache_public(views.author), name="author"),
+    # A person's public slug (stories.models.Profile), never their login name.
+    path("authors/<slug:slug>/", cache_public(views.author), name="author"),
     path("search/", cache_public(views.search_page), name="search"),
     path("preview/<int:pk>/", views.story_preview, name="preview"),
     path("preview/link/<str:token>/", views.story_preview_link, name="preview-link"),

@@ -29,7 +29,7 @@ from . import opinions, search
 from .compiled import CompiledQuery, Marker, db_datetime
 from .filters import StoryFilter
 from .links import reader_url
-from .models import Correction, Highlight, Section, Story, Tag, display_name
+from .models import Correction, Highlight, Section, Story, Tag, author_url, display_name
 from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
@@ -160,11 +160,15 @@ def tag(request, slug):
     )
 
 
-def author(request, username):
-    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+def author(request, slug):
+    # By the person's public slug (Profile), never their login name: /authors/<username>/ is any unknown page.
+    people = get_user_model()
+    shown = ("pk", people.USERNAME_FIELD, "first_name", "last_name", "profile__slug")  # what a byline shows
+    found = people.objects.select_related("profile").only(*shown).filter(is_active=True)
+    person = get_object_or_404(found, profile__slug=slug)
     context = {"author": person, "heading": display_name(person), "kicker": "Stories by"}
     queryset = Story.objects.published().filter(authors=person)
-    context = _story_list(request, context, queryset, reverse("stories:author", args=[person.username]))
+    context = _story_list(request, context, queryset, person.profile.get_absolute_url())
     # Only people with a published byline have a public page; anyone else stays unknown.
     if not context["page"].object_list:
         raise Http404("No such author.")
@@ -306,6 +310,7 @@ def _surroundings_query(*, pk, now):
                 username=people.USERNAME_FIELD,
                 first_name="first_name",
                 last_name="last_name",
+                public_slug="profile__slug",
             ),
             tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
             correction_list=_json_list(
@@ -337,15 +342,16 @@ def _story_surroundings(story) -> dict:
     # Each column is a JSON document (text on some databases), or NULL for an empty list; no row if just deleted.
     row = {name: json.loads(value) if isinstance(value, str) else value for name, value in (found or [{}])[0].items()}
     people = get_user_model()
-    authors = [
-        people(
+    authors = []
+    for item in row.get("byline_list") or []:
+        person = people(
             pk=item["pk"],
             first_name=item["first_name"],
             last_name=item["last_name"],
             **{people.USERNAME_FIELD: item["username"]},
         )
-        for item in row.get("byline_list") or []
-    ]
+        person.public_slug = item.get("public_slug")  # as with_reader_relations gives it: see models.author_url
+        authors.append(person)
     highlights = [Highlight(story=story, **item) for item in row.get("highlight_list") or []]
     sections = [Section(**item) for item in row.get("section_list") or []]
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
@@ -371,6 +377,12 @@ def _ld_json(data) -> str:
 
 def _news_article(story, authors, corrections, tags, canonical_url) -> str:
     site = settings.SITE_URL.rstrip("/")
+    people = []
+    for person in authors:
+        entry = {"@type": "Person", "name": display_name(person)}
+        if url := author_url(person):  # their public slug's page; a person without one has none
+            entry["url"] = site + url
+        people.append(entry)
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -379,14 +391,7 @@ def _news_article(story, authors, corrections, tags, canonical_url) -> str:
         "headline": story.title,
         "datePublished": story.published_at.isoformat() if story.published_at else None,
         "dateModified": story.last_modified.isoformat(),
-        "author": [
-            {
-                "@type": "Person",
-                "name": display_name(person),
-                "url": site + reverse("stories:author", args=[person.username]),
-            }
-            for person in authors
-        ],
+        "author": people,
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": site + "/"},
     }
     if story.standfirst:

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from stories.models import Highlight, Opinion, OpinionStatus, Section, Status, Story, Tag
+from stories.models import Highlight, Opinion, OpinionStatus, Profile, Section, Status, Story, Tag
 
 PASSWORD = "correct horse battery staple"
 
@@ -30,6 +30,17 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.is_staff = True
             self.save(update_fields=["is_staff"])
             self.groups.add(Group.objects.get(name=extracted))
+
+    @factory.post_generation
+    def public_slug(self, create, extracted, **kwargs):
+        """A named person has a public slug made from their name, as the user admin gives them one;
+        `public_slug="…"` chooses it, `public_slug=False` leaves them without (no author page)."""
+        if not create or extracted is False:
+            return
+        if extracted:
+            Profile.objects.assign(self, extracted)
+        else:
+            Profile.objects.for_person(self)
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

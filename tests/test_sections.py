@@ -33,7 +33,7 @@ def test_an_author_page_lists_their_bylines(client):
     ann = UserFactory(username="ann", first_name="Ann", last_name="Lee")
     StoryFactory(published=True, title="Ann's story", authors=[ann])
     StoryFactory(published=True, title="Someone else's story", authors=[UserFactory()])
-    html = client.get("/authors/ann/").content.decode()
+    html = client.get("/authors/ann-lee/").content.decode()
     assert "<h1>Ann Lee</h1>" in html
     assert "Ann&#x27;s story" in html and "Someone else" not in html
 
@@ -41,7 +41,8 @@ def test_an_author_page_lists_their_bylines(client):
 def test_the_byline_links_to_the_author_page(client):
     ann = UserFactory(username="ann", first_name="Ann", last_name="Lee")
     story = StoryFactory(published=True, authors=[ann])
-    assert '<a rel="author" href="/authors/ann/">Ann Lee</a>' in client.get(story.get_absolute_url()).content.decode()
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert '<a rel="author" href="/authors/ann-lee/">Ann Lee</a>' in html
 
 
 @pytest.mark.parametrize("url", ["/section/nowhere/", "/tag/nothing/", "/authors/nobody/"])
@@ -51,6 +52,7 @@ def test_unknown_sections_tags_and_authors_are_404(client, url):
 
 def test_a_person_without_a_published_byline_has_no_public_page(client, editor):
     StoryFactory(title="A draft", authors=[editor])
+    assert client.get(editor.profile.get_absolute_url()).status_code == 404
     assert client.get(f"/authors/{editor.username}/").status_code == 404
 
 

@@ -57,7 +57,7 @@ def test_json_ld_describes_a_news_article_with_every_author_and_the_corrections(
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == story.title
     assert [a["name"] for a in data["author"]] == ["Ann Lee", "Bo Kim"]
-    assert data["author"][0]["url"] == "https://news.example/authors/ann/"
+    assert data["author"][0]["url"] == "https://news.example/authors/ann-lee/"
     assert data["datePublished"] == story.published_at.isoformat()
     assert data["dateModified"] >= data["datePublished"]
     assert data["correction"][0]["text"] == "An earlier version gave the wrong date."

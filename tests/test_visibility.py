@@ -23,7 +23,7 @@ PLACES = [
     "/?q=zeppelin",
     "/section/city/",
     "/tag/airships/",
-    "/authors/ann/",
+    "/authors/ann-lee/",
     "/search/?q=zeppelin",
     "/feed/",
     "/feed/atom/",
@@ -85,6 +85,7 @@ def test_it_appears_nowhere(client, stories, state, place):
 
 @pytest.mark.parametrize("state", STATES)
 def test_an_author_with_only_hidden_stories_has_no_page(client, state):
-    bo = UserFactory(username="bo")
+    bo = UserFactory(username="bo", first_name="Bo", last_name="Kim")
     StoryFactory(authors=[bo], **STATES[state])
+    assert client.get("/authors/bo-kim/").status_code == 404
     assert client.get("/authors/bo/").status_code == 404

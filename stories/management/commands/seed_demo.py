@@ -22,7 +22,7 @@ from django.utils import timezone
 from stories import workflow
 from stories.importing import parse
 from stories.ingest import base_slug, import_documents
-from stories.models import Correction, Opinion, OpinionStatus, Section, Story
+from stories.models import Correction, Opinion, OpinionStatus, Profile, Section, Story
 
 DEMO_PASSWORD = "newsroom-demo"  # noqa: S105 - demo accounts for a local machine, printed on purpose
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "demo"
@@ -221,6 +221,8 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             if group:
                 user.groups.add(Group.objects.get(name=group))
+            # Bylines link to the public slug made from the name ("walter-writer"), never the login name.
+            Profile.objects.for_person(user)
             users[username] = user
         return users
 
