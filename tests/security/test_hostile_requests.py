@@ -255,7 +255,7 @@ PUBLIC_URLS = {
     "stories:post_opinion": Target(
         path={"slug": _story_slug}, params=("author_name", "email", "body", "website", "started"), method="post"
     ),
-    "stories:author": Target(path={"username": lambda c: c.author.username}, params=("page",)),
+    "stories:author": Target(path={"slug": lambda c: c.author.profile.slug}, params=("page",)),
     "stories:search": Target(params=("q", "page")),
     "stories:preview": Target(path={"pk": lambda c: str(c.story.pk)}, staff_only=True),
     "stories:preview-link": Target(path={"token": lambda c: c.preview_token}),
