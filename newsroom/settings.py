@@ -182,6 +182,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Lead images (stories/images.py): the largest file accepted, in bytes, and the most pixels (over every frame
+# of an animation), whatever the file's size: what a reader's browser has to decode.
+LEAD_IMAGE_MAX_BYTES = env.int("LEAD_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+LEAD_IMAGE_MAX_PIXELS = env.int("LEAD_IMAGE_MAX_PIXELS", default=40_000_000)
 
 # --- Email ------------------------------------------------------------------
 # One URL: consolemail:// (prints), smtp+tls://user:password@host:587, …

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .images import validate_lead_image
 from .links import reader_url
 from .richtext import sanitize_html
 
@@ -167,7 +168,7 @@ class Story(models.Model):
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories")
     tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
     dateline = models.CharField(max_length=100, blank=True, help_text="Where the story was reported from.")
-    lead_image = models.ImageField(upload_to="lead-images/%Y/%m/", blank=True)
+    lead_image = models.ImageField(upload_to="lead-images/%Y/%m/", blank=True, validators=[validate_lead_image])
     lead_image_alt = models.CharField(
         "alt text", max_length=250, blank=True, help_text="Describes the image for readers who cannot see it."
     )
