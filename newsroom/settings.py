@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "newsroom.login_limit.LoginRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -154,6 +155,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Usernames as typed can be any length; the record of a failure must still fit its column.
 AXES_USERNAME_CALLABLE = "newsroom.middleware.login_attempt_username"
+# Login attempts each client address (an IPv6 client: its /64) may send per window of seconds, counted in the
+# cache before any password is hashed (newsroom/login_limit.py); a login that succeeds does not count.
+LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=20)
+LOGIN_RATE_WINDOW = env.int("LOGIN_RATE_WINDOW", default=5 * 60)
 
 # Staff sessions end after eight hours of the working day or when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
@@ -184,6 +189,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Lead images (stories/images.py): the largest file accepted, in bytes, and the most pixels (over every frame
+# of an animation), whatever the file's size: what a reader's browser has to decode.
+LEAD_IMAGE_MAX_BYTES = env.int("LEAD_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+LEAD_IMAGE_MAX_PIXELS = env.int("LEAD_IMAGE_MAX_PIXELS", default=40_000_000)
 
 # --- Email ------------------------------------------------------------------
 # One URL: consolemail:// (prints), smtp+tls://user:password@host:587, …

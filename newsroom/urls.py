@@ -23,11 +23,12 @@ urlpatterns = [
     path("feed/atom/", cache_public(feeds.LatestStoriesAtomFeed()), name="feed-atom"),
     path("section/<slug:slug>/feed/", cache_public(feeds.SectionFeed()), name="section-feed"),
     path("section/<slug:slug>/feed/atom/", cache_public(feeds.SectionAtomFeed()), name="section-feed-atom"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": sitemaps.SITEMAPS}, name="sitemap-index"),
-    path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
+    # Feeds and sitemaps read no query parameter but a sitemap's page number (p).
+    path("sitemap.xml", cache_public(sitemap_views.index), {"sitemaps": sitemaps.SITEMAPS}, name="sitemap-index"),
+    path("sitemap-news.xml", cache_public(sitemaps.news_sitemap), name="sitemap-news"),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cache_public(sitemap_views.sitemap, reads=["p"]),
         {"sitemaps": sitemaps.SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

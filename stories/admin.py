@@ -34,7 +34,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from reversion.models import Version
 
-from . import admin_people, cache, opinions, workflow  # noqa: F401 - admin_people registers the user admin
+from . import admin_people, cache, images, opinions, workflow  # noqa: F401 - admin_people registers the user admin
 from .forms import BannedWordForm
 from .models import (
     BannedWord,
@@ -114,6 +114,8 @@ class StoryAdminForm(forms.ModelForm):
             "lead_image_caption",
             "opinions_closed",
         ]
+        # Says why an upload is refused, and names it for its real format (the model's validator insists).
+        field_classes = {"lead_image": images.LeadImageFormField}
         widgets = {
             "title": forms.TextInput(attrs={"class": "vTextField story-wide"}),
             "slug": forms.TextInput(attrs={"class": "vTextField story-wide"}),
@@ -516,6 +518,7 @@ class StoryAdmin(ArchiveListAdmin):
         if updated != 1:
             raise EditConflict
         obj.version = base + 1
+        images.delete_replaced_lead_image(form)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -799,6 +802,8 @@ def _restore(story, version, user, base_version):
         if workflow.needs_highlights(locked.status):
             workflow.check_highlight_count(len(highlights))
         values = {name: data[name] for name in RESTORABLE_FIELDS if name in data}
+        # A revision keeps its image's name, not the file: one deleted since is left out rather than shown broken.
+        values = images.drop_missing_lead_image(values, Story.lead_image.field.storage)
         if "section_id" in values and not Section.objects.filter(pk=values["section_id"]).exists():
             values["section_id"] = None
         values["body"] = sanitize_html(values.get("body", ""))
@@ -807,6 +812,7 @@ def _restore(story, version, user, base_version):
         )
         if updated != 1:
             raise EditConflict
+        images.delete_if_unused_on_commit(locked.lead_image)  # the image this restore replaced, if it did
         User = Story.authors.field.related_model
         locked.authors.set(User.objects.filter(pk__in=data.get("authors", [])))
         locked.tags.set(Tag.objects.filter(pk__in=data.get("tags", [])))

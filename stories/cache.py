@@ -51,12 +51,13 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache, caches
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.encoding import escape_uri_path
+from django.utils.http import http_date, urlencode
 
 logger = logging.getLogger(__name__)
 
@@ -277,8 +278,30 @@ class _Page:
 
 
 def _digest(request) -> str:
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    """The page's cache key: its address, with only the query parameters its view reads (see cache_public).
+
+    The host is lowercased (host names ignore case: "NEWS.example.com" is the same site); the path is the
+    one Django decoded, written back in one spelling.
+    """
+    address = (
+        f"{request.scheme}://{request.get_host().lower()}{escape_uri_path(request.path)}?{request.GET.urlencode()}"
+    )
     return hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
+
+
+def _read_only(request, reads: tuple[str, ...]) -> None:
+    """Leave in the request only the query parameters in `reads`, in that order, each with its last value.
+
+    The last value is the one `QueryDict.get` (and so every form and filter) reads. Whatever else the address
+    carries (`utm_source`, `fbclid`, a random cache-buster) is gone before the view runs, so neither the
+    page nor its cache key can depend on it.
+    """
+    query = request.GET
+    if not query:
+        return
+    kept = urlencode([(name, query[name]) for name in reads if name in query])
+    request.META["QUERY_STRING"] = kept
+    request.GET = QueryDict(kept, encoding=request.encoding)
 
 
 # --- This process's own copies ---------------------------------------------------------------
@@ -541,13 +564,20 @@ def _wait_for(key: str, version: int) -> _Page | None:
     return None
 
 
-def cache_public(view):
-    """Serve a public view's anonymous GETs from the cache (see the module docstring)."""
+def cache_public(view, *, reads=()):
+    """Serve a public view's anonymous GETs from the cache (see the module docstring).
+
+    `reads` names every query parameter the view reads (none by default). Its GETs, anonymous or not, see
+    those alone, and the page is stored under those alone: `?utm_source=…`, `?fbclid=…` or `?x=<random>`
+    is the same page, one render and one cache entry, instead of a new one each.
+    """
+    reads = tuple(dict.fromkeys(reads))  # the order given is the order of the key, and of the view's links
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        _read_only(request, reads)
         if not _is_anonymous_reader(request):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True)

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .images import validate_lead_image
 from .links import reader_url
 from .richtext import CONTROL_CHARACTERS, sanitize_html
 
@@ -285,7 +286,7 @@ class Story(models.Model):
     dateline = models.CharField(
         max_length=100, blank=True, validators=ONE_LINE_VALIDATORS, help_text="Where the story was reported from."
     )
-    lead_image = models.ImageField(upload_to="lead-images/%Y/%m/", blank=True)
+    lead_image = models.ImageField(upload_to="lead-images/%Y/%m/", blank=True, validators=[validate_lead_image])
     lead_image_alt = models.CharField(
         "alt text",
         max_length=250,

@@ -1,19 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import opinions, search, views
 from .cache import cache_public
+from .filters import StoryFilter
+
+# The query parameters each page reads, in the order its links write them; any other is left out of the page
+# and of its cache key.
+PAGE = "page"
 
 app_name = "stories"
 
 urlpatterns = [
-    path("", cache_public(views.home), name="home"),
-    path("section/<slug:slug>/", cache_public(views.section), name="section"),
-    path("tag/<slug:slug>/", cache_public(views.tag), name="tag"),
-    path("stories/<slug:slug>/", cache_public(views.story_detail), name="detail"),
+    path("", cache_public(views.home, reads=[*StoryFilter.base_filters, PAGE]), name="home"),
+    path("section/<slug:slug>/", cache_public(views.section, reads=[PAGE]), name="section"),
+    path("tag/<slug:slug>/", cache_public(views.tag, reads=[PAGE]), name="tag"),
+    path("stories/<slug:slug>/", cache_public(views.story_detail, reads=[opinions.PAGE_PARAMETER]), name="detail"),
     path("stories/<slug:slug>/opinions/", views.post_opinion, name="post_opinion"),
     # A person's public slug (stories.models.Profile), never their login name.
-    path("authors/<slug:slug>/", cache_public(views.author), name="author"),
-    path("search/", cache_public(views.search_page), name="search"),
+    path("authors/<slug:slug>/", cache_public(views.author, reads=[PAGE]), name="author"),
+    path("search/", cache_public(views.search_page, reads=[*search.SearchForm.base_fields, PAGE]), name="search"),
     path("preview/<int:pk>/", views.story_preview, name="preview"),
     path("preview/link/<str:token>/", views.story_preview_link, name="preview-link"),
 ]

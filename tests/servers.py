@@ -151,7 +151,10 @@ class ThrowawayPostgres:
 
 
 class ThrowawayRedis:
-    """A redis-server of our own, in memory only."""
+    """A redis-server of our own, in memory only, bounded as production's is (scripts/ensure-redis)."""
+
+    # A full cache evicts the least recently used keys instead of refusing writes.
+    maxmemory = "256mb"
 
     def __init__(self, port: int):
         self.port = port
@@ -167,7 +170,11 @@ class ThrowawayRedis:
             self.port = spare_port(self.port)
             self.url = f"redis://127.0.0.1:{self.port}/0"
             self.process = subprocess.Popen(
-                [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                [
+                    server,
+                    *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                    *("--maxmemory", self.maxmemory, "--maxmemory-policy", "allkeys-lru"),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
