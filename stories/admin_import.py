@@ -64,16 +64,20 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # Offered only to people who may use it; a hand-made request asking for it anyway is refused in clean().
+        if not workflow.may_approve_imported_opinions(user):
+            del self.fields["approve_opinions"]
 
-    def clean_approve_opinions(self):
-        approve = self.cleaned_data["approve_opinions"]
-        if approve and not workflow.may_approve_imported_opinions(self.user):
-            raise forms.ValidationError(
-                "You may not moderate opinions, so nothing was imported: untick this to import them to wait "
-                "for a moderator.",
-                code="may_not_moderate",
-            )
-        return approve
+    def clean(self):
+        cleaned = super().clean()
+        if "approve_opinions" not in self.fields:
+            if self.data.get("approve_opinions"):
+                raise forms.ValidationError(
+                    "You may not moderate opinions, so nothing was imported: import them to wait for a moderator.",
+                    code="may_not_moderate",
+                )
+            cleaned["approve_opinions"] = False
+        return cleaned
 
 
 def _import_uploads(uploads, *, publish: bool, user, approve_opinions: bool = False) -> list[ImportResult]:
