@@ -197,7 +197,7 @@ def query_plans(stories: int):
         ("story (oldest)", f"/stories/{oldest}/"),
         ("section", f"/section/{section.slug}/"),
         ("tag", f"/tag/{tag.slug}/"),
-        ("author", f"/authors/{author.username}/"),
+        ("author", author.profile.get_absolute_url()),
         ("search", f"/search/?q={SEARCH_WORD}"),
         ("feed", "/feed/"),
     ]

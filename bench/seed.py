@@ -22,7 +22,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from stories.models import Highlight, Opinion, OpinionStatus, Section, Status, Story, Tag
+from stories.models import Highlight, Opinion, OpinionStatus, Profile, Section, Status, Story, Tag
 
 ADMIN_USERNAME = "bench-admin"
 ADMIN_PASSWORD = "bench-admin-password-not-secret"  # noqa: S105 (a local benchmark account)
@@ -297,6 +297,8 @@ def seed(stories: int, seed_value: int = 7) -> dict:
             for i in range(AUTHORS)
         )
         author_ids = [a.pk for a in authors]
+        # Bylines link to public slugs, never login names: each author gets one, as the user admin would give.
+        Profile.objects.bulk_create(Profile(user=a, slug=f"author-{i}") for i, a in enumerate(authors))
         sections = Section.objects.bulk_create(
             Section(name=name, slug=name.lower(), position=i) for i, name in enumerate(SECTIONS)
         )
