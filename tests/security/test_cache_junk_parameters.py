@@ -210,5 +210,6 @@ def test_a_full_redis_forgets_old_pages_and_keeps_serving_from_the_cache(client,
         first, second = client.get("/"), client.get("/")
 
         assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
-        assert direct.get("filler:0") is None  # the oldest went
+        # Redis's LRU is sampled, so which fillers went is not fixed; that some did, and the page stayed, is.
+        assert sum(direct.exists(f"filler:{i}") for i in range(100)) < 100
         assert direct.info("stats")["evicted_keys"] > 0
