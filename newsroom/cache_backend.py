@@ -7,7 +7,7 @@ trip to Redis itself. A `redis.Redis` is safe to share between threads (each
 command takes a connection from the pool), so each pool gets one, made once.
 
 `publish` and `subscribe` carry change announcements between processes over
-Redis pub/sub (see `stories.cache`, whose near cache listens for purges).
+Redis pub/sub (see `pagecache`, whose near cache listens for purges).
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache

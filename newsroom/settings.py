@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "newsroom.context_processors.site",
                 # After Django's csrf and csp processors: per-visit values survive the public page cache.
-                "newsroom.context_processors.per_visit_values",
+                "pagecache.context_processors.per_visit_values",
             ],
         },
     },

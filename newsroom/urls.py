@@ -4,8 +4,8 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from pagecache import cache_public
 from stories import admin_import, feeds, sitemaps
-from stories.cache import cache_public
 
 from . import views
 

@@ -34,7 +34,9 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from reversion.models import Version
 
-from . import admin_people, cache, images, opinions, workflow  # noqa: F401 - admin_people registers the user admin
+import pagecache
+
+from . import admin_people, images, opinions, workflow  # noqa: F401 - admin_people registers the user admin
 from .forms import BannedWordForm
 from .models import (
     BannedWord,
@@ -548,18 +550,18 @@ class StoryAdmin(ArchiveListAdmin):
         if story.status == Status.PUBLISHED:
             comment += " Live at once (published story)."
             # One purge for the whole save: the story's fields, highlights, byline and corrections.
-            cache.purge_public_pages_on_commit()
+            pagecache.purge_public_pages_on_commit()
         reversion.set_comment(comment)
         reversion.add_to_revision(story)
 
     def delete_model(self, request, obj):
         # A deleted story must leave the public pages as an unpublished one does.
         super().delete_model(request, obj)
-        cache.purge_public_pages_on_commit()
+        pagecache.purge_public_pages_on_commit()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        cache.purge_public_pages_on_commit()
+        pagecache.purge_public_pages_on_commit()
 
     # --- Pages ---
 
@@ -825,7 +827,7 @@ def _restore(story, version, user, base_version):
         reversion.set_comment(f"Restored the version of {format_when(version.revision.date_created)}.")
         reversion.add_to_revision(locked)
         if locked.status == Status.PUBLISHED:
-            cache.purge_public_pages_on_commit()
+            pagecache.purge_public_pages_on_commit()
     return locked
 
 
@@ -1250,7 +1252,7 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # The closing delay decides whether story pages show the form.
-        cache.purge_public_pages_on_commit()
+        pagecache.purge_public_pages_on_commit()
 
 
 @admin.register(BannedWord)

@@ -12,7 +12,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
-from . import cache
+import pagecache
+
 from .forms import reject_control_characters, reject_line_breaks
 from .models import Profile
 
@@ -88,4 +89,4 @@ class PersonAdmin(UserAdmin):
         Profile.objects.assign(obj, form.cleaned_data["public_slug"])
         if any(name in form.changed_data for name in PUBLIC_FIELDS):
             # Bylines and author pages show these on cached public pages.
-            cache.purge_public_pages_on_commit()
+            pagecache.purge_public_pages_on_commit()

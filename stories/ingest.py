@@ -28,7 +28,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from reversion.models import Version
 
-from . import cache, workflow
+import pagecache
+
+from . import workflow
 from .importing import DocumentError, StoryDocument, decode, parse
 from .models import Highlight, Opinion, Status, Story
 from .richtext import paragraphs_to_html
@@ -388,7 +390,7 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
         ):
             present[story_id].add((_normalise(name), _normalise(body)))
         if any(item.story.status == Status.PUBLISHED for item in old):
-            cache.purge_public_pages_on_commit()
+            pagecache.purge_public_pages_on_commit()
 
     Highlight.objects.bulk_create(
         Highlight(story=item.story, text=text, position=position)

@@ -43,8 +43,9 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from pagecache import per_visit, per_visit_value
+
 from . import workflow
-from .cache import per_visit, per_visit_value
 from .compiled import CompiledQuery, Marker, db_datetime
 from .forms import OpinionForm
 from .models import BannedWord, ModerationPolicy, Opinion, OpinionStatus, Story

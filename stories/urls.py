@@ -1,7 +1,8 @@
 from django.urls import path
 
+from pagecache import cache_public
+
 from . import opinions, search, views
-from .cache import cache_public
 from .filters import StoryFilter
 
 # The query parameters each page reads, in the order its links write them; any other is left out of the page

@@ -23,13 +23,12 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from newsroom.context_processors import nav_sections
-
 from . import opinions, search
 from .compiled import CompiledQuery, Marker, db_datetime
 from .filters import StoryFilter
 from .links import reader_url
 from .models import Correction, Highlight, Section, Story, Tag, author_url, display_name
+from .navigation import nav_sections
 from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.

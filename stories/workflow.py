@@ -28,7 +28,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from . import cache
+import pagecache
+
 from .models import (
     Highlight,
     ModerationPolicy,
@@ -208,7 +209,7 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             actor=user,
             comment=comment,
         )
-        cache.purge_public_pages_on_commit()
+        pagecache.purge_public_pages_on_commit()
         transaction.on_commit(lambda: _notify(name, locked, user, comment))
 
     story.status = locked.status
@@ -308,7 +309,7 @@ def moderate(opinion: Opinion, user, decision: str) -> Opinion:
         locked.moderated_at = timezone.now()
         locked.save(update_fields=["status", "moderated_by", "moderated_at"])
         if was_public or decision == OpinionStatus.APPROVED:
-            cache.purge_public_pages_on_commit()
+            pagecache.purge_public_pages_on_commit()
     opinion.status, opinion.moderated_by, opinion.moderated_at = locked.status, locked.moderated_by, locked.moderated_at
     return opinion
 
@@ -375,7 +376,7 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
             story.version += 1  # as every transition does (see _transition)
         Story.objects.bulk_update(moving, ["status", "published_at", "updated_at", "version"])
         StoryTransition.objects.bulk_create(transitions)
-        cache.purge_public_pages_on_commit()
+        pagecache.purge_public_pages_on_commit()
 
     moved = {story.pk: story for story in moving}
     for story, _at in stories_with_times:

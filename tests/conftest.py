@@ -108,7 +108,7 @@ def _roles(request):
 def _fresh_cache(monkeypatch):
     from django.core.cache import cache
 
-    from stories import cache as page_cache
+    import pagecache as page_cache
 
     # This process's view of the cache starts anew too: no outage pause, no purge owed, no near copies.
     monkeypatch.setattr(page_cache, "_down_until", 0.0)

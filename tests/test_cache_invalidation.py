@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from stories import cache as page_cache
+import pagecache as page_cache
+from pagecache import purge_public_pages_on_commit
 from stories import workflow
-from stories.cache import purge_public_pages_on_commit
 from stories.models import OpinionStatus, Story
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory
 from tests.servers import redis_cache_settings, throwaway_redis

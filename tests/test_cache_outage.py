@@ -3,7 +3,7 @@
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from stories import cache as page_cache
+import pagecache as page_cache
 from stories import workflow
 from stories.models import Story
 from tests.factories import StoryFactory

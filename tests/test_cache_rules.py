@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import path
 from django.views.decorators.cache import never_cache
 
-from stories import cache as page_cache
+import pagecache as page_cache
 from stories.models import Story
 from tests.factories import StoryFactory
 

@@ -3,7 +3,7 @@
 import pytest
 from django.utils.cache import get_max_age
 
-from stories.cache import purge_public_pages
+from pagecache import purge_public_pages
 from stories.models import Story
 from tests.factories import StoryFactory
 

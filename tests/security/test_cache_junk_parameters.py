@@ -16,7 +16,7 @@ import pytest
 import redis
 from django.core.cache import caches
 
-from stories import cache as page_cache
+import pagecache as page_cache
 from tests.factories import SectionFactory, StoryFactory, TagFactory, UserFactory
 from tests.servers import ROOT, redis_cache_settings, throwaway_redis
 

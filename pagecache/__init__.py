@@ -44,6 +44,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from django.conf import settings
@@ -167,14 +168,24 @@ def purge_public_pages_on_commit() -> None:
     transaction.on_commit(purge_public_pages)
 
 
+# What tells the cache when content goes live with nobody touching the database (a scheduled story): a
+# function returning the next such time, or None. The app that owns the content registers it (its
+# AppConfig.ready()): this module knows no model.
+_go_live_sources: list[Callable[[], datetime | None]] = []
+
+
+def register_go_live(source: Callable[[], datetime | None]) -> None:
+    """Register `source()`: the next time at which something not yet public becomes public, or None."""
+    if source not in _go_live_sources:
+        _go_live_sources.append(source)
+
+
 def _next_go_live(version: int, remembered) -> float:
-    """The timestamp at which the next scheduled story goes live, 0 when none is scheduled."""
+    """The timestamp at which the next scheduled content goes live, 0 when nothing is scheduled."""
     if remembered is not None and remembered[0] == version:
         return remembered[1]
-    from .models import Story
-
-    first = Story.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
-    at = first.timestamp() if first else 0
+    times = [when for when in (source() for source in _go_live_sources) if when is not None]
+    at = min(times).timestamp() if times else 0
     # Remembered with the version read *before* the query: a purge that commits meanwhile
     # moves readers to a new version, so an answer from older data is never trusted.
     cache.set(NEXT_GO_LIVE_KEY, (version, at), timeout=NEXT_GO_LIVE_SECONDS)
