@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import Site, ThrowawayRedis, production_env  # noqa: E402 (after the path above)
+from harness.servers import Site, ThrowawayRedis, production_env  # noqa: E402 (after the path above)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsroom_bench"
 WRK_SCRIPT = """
@@ -67,7 +67,7 @@ def parse_args():
 
 
 def bench_env(args, static_root: Path, cache_url: str) -> dict:
-    """Production settings (tests.servers.production_env) for the bench URLconf, in plain HTTP on loopback."""
+    """Production settings (harness.servers.production_env) for the bench URLconf, in plain HTTP on loopback."""
     return production_env(
         args.database_url,
         static_root,

@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.payloads.forms import find_form  # noqa: E402
-from tests.servers import (  # noqa: E402
+from harness.forms import find_form  # noqa: E402
+from harness.servers import (  # noqa: E402
     Browser,
     Site,
     ThrowawayRedis,

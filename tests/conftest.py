@@ -7,8 +7,8 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
+from harness.servers import redis_cache_settings, throwaway_redis
 from tests.factories import StoryFactory, UserFactory
-from tests.servers import redis_cache_settings, throwaway_redis
 
 
 def ensure_roles():

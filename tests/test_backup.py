@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.servers import ON_POSTGRES, child_env, manage, run_script, scratch_database
+from harness.servers import ON_POSTGRES, child_env, manage, run_script, scratch_database
 
 # Every table, every row: a count and a digest of the rows in primary-key order.
 SNAPSHOT = """

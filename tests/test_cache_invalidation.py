@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 import pagecache as page_cache
+from harness.servers import redis_cache_settings, throwaway_redis
 from pagecache import purge_public_pages_on_commit
 from stories import workflow
 from stories.models import OpinionStatus, Story
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory
-from tests.servers import redis_cache_settings, throwaway_redis
 
 pytestmark = pytest.mark.django_db
 

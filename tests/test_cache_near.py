@@ -12,9 +12,7 @@ import pytest
 import redis as redis_py
 from django.test import Client
 
-from stories.models import Story
-from tests.factories import StoryFactory
-from tests.servers import (
+from harness.servers import (
     Browser,
     Site,
     prepare_site,
@@ -22,6 +20,8 @@ from tests.servers import (
     run_manage,
     throwaway_redis,
 )
+from stories.models import Story
+from tests.factories import StoryFactory
 
 pytestmark = pytest.mark.django_db
 

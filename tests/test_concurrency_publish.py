@@ -12,10 +12,10 @@ from django.db import connection
 from django.test import Client
 from django.utils.crypto import get_random_string
 
+from harness.servers import ON_POSTGRES, Browser, Site, production_env
 from stories import workflow
 from stories.models import Status, Story, StoryTransition
 from tests.factories import StoryFactory
-from tests.servers import ON_POSTGRES, Browser, Site, production_env
 from tests.story_admin_helpers import transition_url
 
 ATTEMPTS = 50

@@ -7,7 +7,7 @@ script honest with a few seconds of the same traffic.
 import contextlib
 import json
 
-from tests.servers import ON_POSTGRES, child_env, run_script, scratch_database
+from harness.servers import ON_POSTGRES, child_env, run_script, scratch_database
 
 
 def test_a_short_soak_has_no_errors_and_loses_no_opinion():

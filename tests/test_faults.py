@@ -12,9 +12,8 @@ import time
 
 import pytest
 
-from stories.management.commands.seed_demo import DEMO_PASSWORD
-from tests.payloads.forms import find_form
-from tests.servers import (
+from harness.forms import find_form
+from harness.servers import (
     ON_POSTGRES,
     Browser,
     Site,
@@ -25,6 +24,7 @@ from tests.servers import (
     stored_opinions,
     throwaway_redis,
 )
+from stories.management.commands.seed_demo import DEMO_PASSWORD
 
 PG_PORT = 5441
 REDIS_PORT = 6392

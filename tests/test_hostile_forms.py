@@ -10,12 +10,12 @@ import time
 import pytest
 from django.urls import reverse
 
+from harness.forms import find_form
 from stories import workflow
 from stories.models import Opinion, OpinionStatus, Section, Story, Tag
 from stories.opinions import form_token
 from tests.factories import StoryFactory
 from tests.payloads import assert_inert, params
-from tests.payloads.forms import find_form
 from tests.story_admin_helpers import change_url, png_upload
 
 NUL = "tram\x00line"

@@ -11,8 +11,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from harness.servers import PRODUCTION_ENV, run_manage
 from tests.factories import StoryFactory
-from tests.servers import PRODUCTION_ENV, run_manage
 
 SECURITY_SETTINGS = [
     "DEBUG",

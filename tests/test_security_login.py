@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from harness.servers import run_manage
 from tests.factories import PASSWORD
-from tests.servers import run_manage
 
 ATTACKER = "203.0.113.5"
 COLLEAGUE = "203.0.113.6"

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from tests.servers import PRODUCTION_ENV, run_manage
+from harness.servers import PRODUCTION_ENV, run_manage
 
 
 def test_local_defaults_need_no_configuration():

@@ -17,8 +17,8 @@ import redis
 from django.core.cache import caches
 
 import pagecache as page_cache
+from harness.servers import ROOT, redis_cache_settings, throwaway_redis
 from tests.factories import SectionFactory, StoryFactory, TagFactory, UserFactory
-from tests.servers import ROOT, redis_cache_settings, throwaway_redis
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from harness.forms import find_form
 from stories import opinions, views
 from stories.models import Section, Story, Tag
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
-from tests.payloads.forms import find_form
 
 LONG = "x" * 10_000
 

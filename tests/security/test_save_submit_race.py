@@ -18,11 +18,11 @@ from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
+from harness.servers import ON_POSTGRES
 from stories import admin as story_admin
 from stories import workflow
 from stories.models import Status, Story
 from tests.factories import StoryFactory
-from tests.servers import ON_POSTGRES
 from tests.story_admin_helpers import change_url, story_form_data, transition_url
 
 CONFLICT = "Someone else saved this story while you were editing"
