@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from pagecache import cache_public
-from stories import admin_import, feeds, sitemaps
+from stories import feeds, sitemaps
 
 from . import views
 
@@ -15,8 +15,6 @@ admin.site.index_title = "Newsroom desk"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    # Before the admin's own URLs, which would read "import" as a story's id.
-    path(f"{settings.ADMIN_PATH}stories/story/import/", admin_import.import_stories_view, name="admin-import-stories"),
     path(settings.ADMIN_PATH, admin.site.urls),
     # Distribution: feeds, sitemaps and robots.txt.
     path("feed/", cache_public(feeds.LatestStoriesFeed()), name="feed"),

@@ -8,7 +8,10 @@ class StoriesConfig(AppConfig):
     def ready(self):
         import pagecache
 
+        from . import revisions
         from .models import Story
+
+        revisions.register()
 
         def next_story_going_live():
             # A scheduled story goes live at its time with nobody touching the database: the page cache asks.

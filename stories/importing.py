@@ -32,17 +32,9 @@ from datetime import datetime
 
 from django.conf import settings
 
-from . import workflow
-from .models import Highlight, Opinion, Status, Story
+from . import limits
+from .dates import MONTHS, format_datetime
 from .richtext import CONTROL_CHARACTERS
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-# The model's field lengths (and the opinion length the site accepts), so that a document too
-# long for the database fails here, with its line number, rather than deep in an INSERT.
-HEADLINE_MAX_LENGTH = Story._meta.get_field("title").max_length
-HIGHLIGHT_MAX_LENGTH = Highlight.MAX_LENGTH
-OPINION_NAME_MAX_LENGTH = Opinion._meta.get_field("author_name").max_length
 
 BULLETS = "•-*"
 END_OF_PAGE = "You've reached the end"
@@ -211,8 +203,8 @@ def parse(text: str) -> StoryDocument:
         raise DocumentError(f"a second date line {line!r} differs from the first {date_text!r}", number)
     if _heading(line) or _is_end_of_page(line):
         raise DocumentError(f"the headline is missing: found {line!r} where the headline should be", number)
-    if len(line) > HEADLINE_MAX_LENGTH:
-        raise DocumentError(f"the headline is longer than {HEADLINE_MAX_LENGTH} characters", number)
+    if len(line) > limits.HEADLINE_MAX_LENGTH:
+        raise DocumentError(f"the headline is longer than {limits.HEADLINE_MAX_LENGTH} characters", number)
     headline, headline_line = line, number
 
     # Highlights.
@@ -239,18 +231,17 @@ def parse(text: str) -> StoryDocument:
             )
         if not bullet:
             raise DocumentError("an empty highlight bullet", number)
-        if len(bullet) > HIGHLIGHT_MAX_LENGTH:
-            raise DocumentError(f"a highlight longer than {HIGHLIGHT_MAX_LENGTH} characters", number)
+        if len(bullet) > limits.HIGHLIGHT_MAX_LENGTH:
+            raise DocumentError(f"a highlight longer than {limits.HIGHLIGHT_MAX_LENGTH} characters", number)
         highlights.append(bullet)
         bullet_lines.append(number)
-    try:
-        # Any story, a draft too, is bounded by the workflow's rule: each highlight is a row of the admin's form.
-        workflow.check_highlight_count(len(highlights), Status.DRAFT)
-    except workflow.TransitionError:
+    # Any story, a draft too, has at most MAX_HIGHLIGHTS (the workflow's rule): each highlight is a row of the
+    # desk's form. The error points at the first one too many.
+    if len(highlights) > limits.MAX_HIGHLIGHTS:
         raise DocumentError(
-            f"a story has at most {workflow.MAX_HIGHLIGHTS} highlights; this one has {len(highlights)}",
-            bullet_lines[min(workflow.MAX_HIGHLIGHTS, len(bullet_lines) - 1)] if bullet_lines else highlights_line,
-        ) from None
+            f"a story has at most {limits.MAX_HIGHLIGHTS} highlights; this one has {len(highlights)}",
+            bullet_lines[limits.MAX_HIGHLIGHTS],
+        )
 
     # Body, up to Opinions or the end of the page.
     body = []
@@ -270,8 +261,8 @@ def parse(text: str) -> StoryDocument:
         name, said = name.strip(), said.strip()
         if not sep or not name or not said:
             raise DocumentError(f"an opinion should read 'Name: what they said'; found {paragraph[:60]!r}", number)
-        if len(name) > OPINION_NAME_MAX_LENGTH:
-            raise DocumentError(f"an opinion's name is longer than {OPINION_NAME_MAX_LENGTH} characters", number)
+        if len(name) > limits.OPINION_NAME_MAX_LENGTH:
+            raise DocumentError(f"an opinion's name is longer than {limits.OPINION_NAME_MAX_LENGTH} characters", number)
         if len(said) > settings.OPINION_MAX_LENGTH:
             raise DocumentError(f"an opinion longer than {settings.OPINION_MAX_LENGTH} characters", number)
         opinions.append(OpinionText(name, said))
@@ -290,13 +281,6 @@ def parse(text: str) -> StoryDocument:
 # --- Rendering ---------------------------------------------------------------
 
 
-def format_date(value: datetime) -> str:
-    """`Mar 3, 2026, 9:05 AM`, independent of the locale (the date is not converted)."""
-    hour = value.hour % 12 or 12
-    noon = "PM" if value.hour >= 12 else "AM"
-    return f"{MONTHS[value.month - 1]} {value.day}, {value.year:04d}, {hour}:{value.minute:02d} {noon}"
-
-
 def _one_line(text: str) -> str:
     # The format has no way to carry a line break inside a headline, a
     # highlight or a paragraph: a break becomes a space, as a reader sees it.
@@ -305,7 +289,7 @@ def _one_line(text: str) -> str:
 
 def render(document: StoryDocument) -> str:
     """The document as text (LF line ends, no BOM) that `parse` reads back to an equal document."""
-    out = [format_date(document.date), "", _one_line(document.headline), "", "Highlights"]
+    out = [format_datetime(document.date), "", _one_line(document.headline), "", "Highlights"]
     out += [f"  • {_one_line(text)}" for text in document.highlights]
     out += ["Story", ""]
     for paragraph in document.paragraphs:

@@ -21,16 +21,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from reversion.models import Version
 
-import pagecache
-
-from . import workflow
+from . import revisions, workflow
 from .importing import DocumentError, StoryDocument, decode, parse
 from .models import Highlight, Opinion, Status, Story
 from .richtext import paragraphs_to_html
@@ -343,7 +339,7 @@ def _body(document: StoryDocument) -> str:
 
 
 def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
-    """Insert new stories and update existing ones, with highlights and opinions, in a few queries.
+    """Insert new stories in a few queries; update existing ones as edits (workflow.edit_story); add opinions.
 
     A published story whose text a document replaces is what readers see at once: like an edit in the
     admin, it keeps a revision (and, if it had none yet, one of the text it replaced), and the audit
@@ -372,31 +368,32 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
     if user is not None and new:
         Byline = Story.authors.through
         Byline.objects.bulk_create(Byline(story_id=item.story.pk, user_id=user.pk) for item in new)
+    Highlight.objects.bulk_create([highlight for item in new for highlight in _highlights(item)])
 
     present = defaultdict(set)
+    for story_id, name, body in Opinion.objects.filter(story_id__in=[item.story.pk for item in old]).values_list(
+        "story_id", "author_name", "body"
+    ):
+        present[story_id].add((_normalise(name), _normalise(body)))
     if old:
-        now = timezone.now()
+        # An edit like any other, in bulk: a new version (an editor with the story open is told it changed
+        # underneath), the byline and highlights rules, and a revision of each published story it changes.
         for item in old:
             item.story.body = _body(item.document)
-            # A new edit version, so an editor with the story open is told it changed underneath.
-            item.story.version += 1
-            item.story.last_edited_by = user
-            item.story.updated_at = now
-        Story.objects.bulk_update([item.story for item in old], ["body", "version", "last_edited_by", "updated_at"])
-        old_ids = [item.story.pk for item in old]
-        Highlight.objects.filter(story_id__in=old_ids).delete()
-        for story_id, name, body in Opinion.objects.filter(story_id__in=old_ids).values_list(
-            "story_id", "author_name", "body"
-        ):
-            present[story_id].add((_normalise(name), _normalise(body)))
-        if any(item.story.status == Status.PUBLISHED for item in old):
-            pagecache.purge_public_pages_on_commit()
+        by_story = {item.story.pk: item for item in old}
 
-    Highlight.objects.bulk_create(
-        Highlight(story=item.story, text=text, position=position)
-        for item in ready
-        for position, text in enumerate(item.document.highlights)
-    )
+        def replace_highlights(stories):
+            Highlight.objects.filter(story__in=stories).delete()
+            Highlight.objects.bulk_create([h for story in stories for h in _highlights(by_story[story.pk])])
+
+        workflow.edit_stories(
+            [workflow.Edit(item.story, item.story.version, _revision_comment(item)) for item in old],
+            user,
+            fields=["body"],
+            save_related=replace_highlights,
+            locked=True,
+        )
+
     now = timezone.now()
     opinions = []
     for item in ready:
@@ -418,14 +415,21 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
                 )
             )
     Opinion.objects.bulk_create(opinions)
-
-    for item in replacing:
-        _revision(
-            item.story,
-            user,
-            f"Imported from {item.name}: changed {', '.join(item.published_changes)}. Live at once (published story).",
-        )
     workflow.record_published_imports([(item.story, item.name) for item in replacing], user)
+
+
+def _highlights(item: _Incoming) -> list[Highlight]:
+    return [
+        Highlight(story=item.story, text=text, position=position)
+        for position, text in enumerate(item.document.highlights)
+    ]
+
+
+def _revision_comment(item: _Incoming) -> str | None:
+    """What the revision of a published story's replaced text says; None (no revision) for other updates."""
+    if not item.published_changes:
+        return None
+    return f"Imported from {item.name}: changed {', '.join(item.published_changes)}. Live at once (published story)."
 
 
 def _keep_replaced_text(replacing: list[_Incoming], user) -> None:
@@ -434,25 +438,10 @@ def _keep_replaced_text(replacing: list[_Incoming], user) -> None:
     Stories created by an import have none: without it, the text readers saw could not be compared
     or restored.
     """
-    if not replacing:
-        return
-    kept = set(
-        Version.objects.get_for_model(Story)
-        .filter(object_id__in=[str(item.story.pk) for item in replacing])
-        .values_list("object_id", flat=True)
-    )
+    kept = revisions.has_versions([item.story for item in replacing]) if replacing else set()
     for item in replacing:
-        if str(item.story.pk) not in kept:
-            _revision(item.story, user, f"As published before the import of {item.name}.")
-
-
-def _revision(story: Story, user, comment: str) -> None:
-    # Story and its highlights are registered with django-reversion by stories/admin.py (loaded with the
-    # admin at start-up), as the admin's saves and restores record them.
-    with reversion.create_revision(manage_manually=True):
-        reversion.set_user(user)
-        reversion.set_comment(comment)
-        reversion.add_to_revision(story)
+        if item.story.pk not in kept:
+            revisions.record(item.story, user, f"As published before the import of {item.name}.")
 
 
 def _normalise(text: str) -> str:

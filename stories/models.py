@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import limits
 from .images import validate_lead_image
 from .links import reader_url
 from .richtext import CONTROL_CHARACTERS, sanitize_html
@@ -205,17 +206,6 @@ class StoryQuerySet(models.QuerySet):
         bylines = Story.authors.through.objects.filter(user=user).values("story_id")
         return self.filter(Q(created_by=user) | Q(pk__in=bylines))
 
-    def visible_to(self, user):
-        """Stories a person may open, by the rule of workflow.stories_seen_by."""
-        from . import workflow  # workflow imports this module
-
-        seen = workflow.stories_seen_by(user)
-        if seen == "all":
-            return self.all()
-        if seen == "own":
-            return self.owned_by(user) | self.published()
-        return self.published()
-
     def newest_first(self):
         """Reader order: newest publication first, the primary key breaking ties (matches story_feed_idx)."""
         return self.order_by("-published_at", "-pk")
@@ -251,7 +241,7 @@ class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
 
 
 class Story(models.Model):
-    title = models.CharField("headline", max_length=200, validators=ONE_LINE_VALIDATORS)
+    title = models.CharField("headline", max_length=limits.HEADLINE_MAX_LENGTH, validators=ONE_LINE_VALIDATORS)
     slug = models.SlugField(max_length=220, unique=True, help_text="The story's address; made from the headline.")
     standfirst = models.TextField(
         max_length=400,
@@ -344,11 +334,15 @@ class Story(models.Model):
 
     def save(self, *args, **kwargs):
         # Rich text is cleaned on every save, whoever writes it (admin, import, shell).
-        self.body = sanitize_html(self.body)
+        self.clean_rich_text()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reader_url("stories:detail", self.slug)
+
+    def clean_rich_text(self) -> None:
+        """The body with only the allowed markup (stories.richtext); `save` and bulk edits call it."""
+        self.body = sanitize_html(self.body)
 
     @property
     def is_live(self):
@@ -373,7 +367,7 @@ class Story(models.Model):
 
 
 class Highlight(models.Model):
-    MAX_LENGTH = 200
+    MAX_LENGTH = limits.HIGHLIGHT_MAX_LENGTH
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="highlights")
     text = models.CharField(max_length=MAX_LENGTH, validators=ONE_LINE_VALIDATORS, help_text="One short sentence.")
@@ -418,7 +412,7 @@ class OpinionQuerySet(models.QuerySet):
 
 class Opinion(models.Model):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="opinions")
-    author_name = models.CharField("name", max_length=80, validators=ONE_LINE_VALIDATORS)
+    author_name = models.CharField("name", max_length=limits.OPINION_NAME_MAX_LENGTH, validators=ONE_LINE_VALIDATORS)
     email = models.EmailField(blank=True, help_text="Never shown publicly.")
     body = models.TextField("opinion", validators=[MaxLengthValidator(settings.OPINION_MAX_LENGTH), *TEXT_VALIDATORS])
     status = models.CharField(

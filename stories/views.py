@@ -18,12 +18,11 @@ from django.db.models import Aggregate, JSONField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from . import opinions, search
+from . import opinions, previews, search, workflow
 from .compiled import CompiledQuery, Marker, db_datetime
 from .filters import StoryFilter
 from .links import reader_url
@@ -33,8 +32,6 @@ from .rendering import RenderedOnce
 
 # Deep offsets are slow on any database and no reader pages that far back.
 MAX_PAGE = 1000
-# The largest key a BigAutoField holds: a larger number in an address names no story.
-MAX_ID = 2**63 - 1
 RELATED_STORIES = 4
 
 
@@ -437,16 +434,6 @@ def story_detail(request, slug):
 
 # --- Previews (the editorial workflow's; see StoryAdmin) ---------------------
 
-PREVIEW_SALT = "stories.preview"
-
-
-def preview_link_for(story) -> str:
-    """A signed, expiring address where someone without an account can read `story` as it stands."""
-    from django.core.signing import TimestampSigner
-
-    token = TimestampSigner(salt=PREVIEW_SALT).sign(str(story.pk))
-    return reverse("stories:preview-link", args=[token])
-
 
 def _preview_response(request, story):
     response = render(request, "stories/story_detail.html", {**story_page_context(request, story), "preview": True})
@@ -459,24 +446,18 @@ def _preview_response(request, story):
 @staff_member_required
 def story_preview(request, pk):
     """Staff who may see a story read it in the public template, whatever its state."""
-    if pk > MAX_ID:
+    if pk > previews.MAX_ID:
         raise Http404("No such story.")
-    story = get_object_or_404(Story.objects.visible_to(request.user).select_related("section"), pk=pk)
+    story = get_object_or_404(workflow.visible_stories(request.user).select_related("section"), pk=pk)
     return _preview_response(request, story)
 
 
 def story_preview_link(request, token):
     """The signed preview link: an expired or tampered token is a 404, like any story readers may not see."""
-    from django.core.signing import BadSignature, TimestampSigner
-
-    try:
-        pk = TimestampSigner(salt=PREVIEW_SALT).unsign(token, max_age=settings.PREVIEW_LINK_MAX_AGE)
-    except BadSignature as exc:  # SignatureExpired is a BadSignature too
-        raise Http404("No such preview.") from exc
-    # Signed by us, so a key we wrote; bounded all the same, like every number in an address.
-    if bounded_number(pk, MAX_ID) is None:
+    pk = previews.story_key(token)
+    if pk is None:
         raise Http404("No such preview.")
-    story = get_object_or_404(Story.objects.select_related("section"), pk=int(pk))
+    story = get_object_or_404(Story.objects.select_related("section"), pk=pk)
     return _preview_response(request, story)
 
 

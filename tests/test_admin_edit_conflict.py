@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from stories import admin as story_admin
+from stories.admin import forms as story_admin
 from stories.models import Story
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data
@@ -35,14 +35,18 @@ def test_the_second_save_from_an_older_version_is_refused(client, editor, admin_
     assert story.last_edited_by == editor
 
 
-def test_the_save_is_a_conditional_update_on_the_version(client, editor):
+def test_the_save_checks_the_version_under_the_row_lock_and_writes_the_next_one(client, editor):
     story = StoryFactory()
     client.force_login(editor)
     with CaptureQueriesContext(connection) as queries:
         client.post(change_url(story), story_form_data(story, title="New"))
-    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "stories_story"')]
+    sql = [q["sql"] for q in queries.captured_queries]
+    updates = [q for q in sql if q.startswith('UPDATE "stories_story"')]
     assert len(updates) == 1
-    assert '"version" = (' in updates[0] and '."version" = 1' in updates[0].replace('"stories_story"', "")
+    assert "\"title\" = 'New'" in updates[0] and '"version" = 2' in updates[0]
+    if connection.vendor == "postgresql":  # SQLite's transactions take the write lock at BEGIN (IMMEDIATE)
+        locks = [i for i, q in enumerate(sql) if q.startswith("SELECT") and "FOR UPDATE" in q and "stories_story" in q]
+        assert locks and locks[0] < sql.index(updates[0])
 
 
 def test_a_change_slipping_in_after_the_check_is_still_refused(client, editor, monkeypatch):

@@ -31,7 +31,7 @@ The Story line is missing here.
 
 
 def url():
-    return reverse("admin-import-stories")
+    return reverse("admin:stories_story_import")
 
 
 def upload(name, content):

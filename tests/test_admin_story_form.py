@@ -2,7 +2,7 @@
 
 import pytest
 
-from stories.admin import StoryAdmin
+from stories.admin.stories import StoryAdmin
 from stories.models import Correction, Highlight, Story
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, png_upload, story_form_data

@@ -26,7 +26,7 @@ def test_an_editor_publishing_on_the_import_page_emails_nobody(
     client.force_login(editor)
     files = [SimpleUploadedFile(f"{n}.txt", document(n), content_type="text/plain") for n in range(3)]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        client.post(reverse("admin-import-stories"), {"mode": "publish", "files": files})
+        client.post(reverse("admin:stories_story_import"), {"mode": "publish", "files": files})
     assert callbacks  # the cache purge ran; a review email would have been sent here too
     assert Story.objects.published().count() == 3
     assert mailoutbox == []

@@ -4,12 +4,12 @@ from datetime import datetime
 
 import pytest
 
+from stories.dates import format_datetime as format_date
 from stories.importing import (
     DocumentError,
     OpinionText,
     StoryDocument,
     decode,
-    format_date,
     parse,
     render,
 )

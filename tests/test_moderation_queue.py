@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from stories import admin as story_admin
-from stories import opinions
+from stories import counts, opinions
 from stories.models import Opinion, OpinionStatus
 from tests.factories import OpinionFactory, StoryFactory
 
@@ -167,7 +166,7 @@ def test_a_story_opened_from_its_all_link_is_offered_and_selected_in_the_story_f
 
 
 def test_the_status_counts_stop_counting_past_the_limit(client, moderator, story, monkeypatch):
-    monkeypatch.setattr(story_admin, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(counts, "EXACT_COUNT_LIMIT", 3)
     for minutes, status in enumerate(["pending"] * 3 + ["approved"] + ["spam"] * 5):
         _opinion(story, minutes, status=status)
     client.force_login(moderator)

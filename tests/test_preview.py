@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from stories.views import preview_link_for
+from stories.previews import link_for as preview_link_for
 from tests.factories import StoryFactory
 
 BANNER = "Preview — not published"

@@ -4,8 +4,7 @@ from django import template
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from stories import workflow
-from stories.admin import EXACT_COUNT_LIMIT, capped_counts, shown_count
+from stories import counts, workflow
 from stories.models import Opinion, Story, StoryTransition
 
 register = template.Library()
@@ -14,7 +13,7 @@ register = template.Library()
 @register.filter
 def capped(count):
     """A count from capped_counts as the desk reads it: "3", "10,000+"."""
-    return shown_count(count, EXACT_COUNT_LIMIT)
+    return counts.shown_count(count, counts.EXACT_COUNT_LIMIT)
 
 
 ROWS = 8
@@ -29,7 +28,7 @@ def newsroom_dashboard(context):
     user = context["request"].user
     if not user.has_perm("stories.view_story"):
         return {"show": False}
-    visible = Story.objects.visible_to(user)
+    visible = workflow.visible_stories(user)
     sent_back = workflow.TRANSITIONS["request_changes"]
     last_request = StoryTransition.objects.filter(
         story=OuterRef("pk"), from_status=sent_back.source, to_status=sent_back.target
@@ -46,7 +45,9 @@ def newsroom_dashboard(context):
     scheduled = visible.scheduled().only("title", "published_at").order_by("published_at")
     sees_opinions = user.has_perm("stories.view_opinion")
     lists = [in_review, scheduled, drafts, *([Opinion.objects.pending()] if sees_opinions else [])]
-    in_review_count, scheduled_count, drafts_count, *opinions_waiting = capped_counts(lists, EXACT_COUNT_LIMIT)
+    in_review_count, scheduled_count, drafts_count, *opinions_waiting = counts.capped_counts(
+        lists, counts.EXACT_COUNT_LIMIT
+    )
     return {
         "show": True,
         "in_review": list(in_review[:ROWS]),

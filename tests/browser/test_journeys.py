@@ -13,8 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from stories import admin as story_admin
-from stories import opinions
+from stories import opinions, workflow
 from stories.models import Opinion, OpinionStatus, Status, Story
 from tests.browser.journey_helpers import (
     Camera,
@@ -344,7 +343,7 @@ def test_the_second_of_two_editors_saving_the_same_story_is_refused(live_server,
 
     erin.locator("#id_title").fill("Tram line approved after two years")
     erin.get_by_role("button", name="Save and continue editing").first.click()
-    expect(erin.get_by_text(story_admin.EDIT_CONFLICT_MESSAGE)).to_be_visible()
+    expect(erin.get_by_text(workflow.EDIT_CONFLICT_MESSAGE)).to_be_visible()
     # Nothing the second editor typed is lost: it is still in the form.
     expect(erin.locator("#id_title")).to_have_value("Tram line approved after two years")
     shot(erin, "second-editor-is-refused")

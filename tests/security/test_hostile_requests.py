@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from harness.forms import find_form
-from stories import opinions, views
+from stories import opinions, previews
 from stories.models import Section, Story, Tag
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
@@ -148,7 +148,7 @@ def content(db):
     story = StoryFactory(published=True, section=section, authors=[author])
     story.tags.add(tag)
     OpinionFactory(story=story)
-    token = views.preview_link_for(story).rstrip("/").rsplit("/", 1)[1]
+    token = previews.link_for(story).rstrip("/").rsplit("/", 1)[1]
     return Content(story=story, section=section, tag=tag, author=author, preview_token=token)
 
 

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from stories import workflow
+from stories import limits, workflow
 from stories.importing import DocumentError, parse
 from stories.models import Highlight, Story
 from tests.story_admin_helpers import change_url, story_form_data
@@ -70,7 +70,7 @@ def test_the_command_refuses_the_document_naming_the_file_and_the_line(tmp_path,
 def test_the_import_page_refuses_the_document_naming_the_line(client, editor, count, mode):
     client.force_login(editor)
     upload = SimpleUploadedFile("tram.txt", document(count).encode(), content_type="text/plain")
-    html = client.post(reverse("admin-import-stories"), {"mode": mode, "files": [upload]}).content.decode()
+    html = client.post(reverse("admin:stories_story_import"), {"mode": mode, "files": [upload]}).content.decode()
     assert "Imported 0, updated 0, failed 1." in html
     assert f"Error on line {line_of_first_extra()}" in html
     assert f"at most {workflow.MAX_HIGHLIGHTS} highlights" in html
@@ -108,8 +108,8 @@ def test_every_imported_draft_can_be_saved_in_the_admin(client, tmp_path, editor
 
 
 def test_the_bound_is_the_workflows(tmp_path, monkeypatch):
-    # One rule, read where the workflow keeps it: lowering it there lowers it for imports.
-    monkeypatch.setattr(workflow, "MAX_HIGHLIGHTS", 2)
+    # One bound, kept in stories.limits with the other bounds: lowering it there lowers it for imports.
+    monkeypatch.setattr(limits, "MAX_HIGHLIGHTS", 2)
     with pytest.raises(DocumentError) as refused:
         parse(document(3))
     assert refused.value.line == FIRST_BULLET_LINE + 2

@@ -61,7 +61,7 @@ def import_through(request, client, tmp_path, door, person, text):
         return run(tmp_path, text, "--publish", *(["--as-user", user.username] if user else []))
     client.force_login(user)
     upload = SimpleUploadedFile("tram.txt", text.encode(), content_type="text/plain")
-    response = client.post(reverse("admin-import-stories"), {"mode": "publish", "files": [upload]})
+    response = client.post(reverse("admin:stories_story_import"), {"mode": "publish", "files": [upload]})
     assert response.status_code == 200
     return response.content.decode()
 

@@ -64,7 +64,7 @@ def post_import(client, text, mode="publish", approve=False):
     data = {"mode": mode, "files": [SimpleUploadedFile("tram.txt", text.encode(), content_type="text/plain")]}
     if approve:
         data["approve_opinions"] = "on"
-    return client.post(reverse("admin-import-stories"), data)
+    return client.post(reverse("admin:stories_story_import"), data)
 
 
 # Who imports, through which door: (entry point, person fixture or None for the system, may approve).
@@ -161,7 +161,7 @@ def test_one_rule_makes_every_imported_opinion(request, person):
 @pytest.mark.parametrize(("person", "offered"), [("editor", False), ("admin_user", True)])
 def test_the_import_page_offers_the_approval_only_to_who_may_use_it(request, client, person, offered):
     client.force_login(request.getfixturevalue(person))
-    html = client.get(reverse("admin-import-stories")).content.decode()
+    html = client.get(reverse("admin:stories_story_import")).content.decode()
     assert ('name="approve_opinions"' in html) is offered
     assert "imported opinions wait for a moderator" in " ".join(html.split())
 

@@ -19,8 +19,8 @@ from django.urls import reverse
 from reversion.models import Version
 
 from harness.servers import ON_POSTGRES
-from stories import admin as story_admin
 from stories import workflow
+from stories.admin import stories as story_admin
 from stories.models import Status, Story
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data, transition_url

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 
 import pagecache
 
-from .forms import reject_control_characters, reject_line_breaks
-from .models import Profile
+from ..forms import reject_control_characters, reject_line_breaks
+from ..models import Profile
 
 People = get_user_model()
 NAME_FIELDS = ["first_name", "last_name"]

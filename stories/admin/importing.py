@@ -1,14 +1,13 @@
 """The admin's "Import stories" page: editors upload plain-text documents and see what became of each."""
 
 from django import forms
-from django.contrib import admin
 from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from . import workflow
-from .ingest import FAILED, ImportResult, import_files, tally
-from .models import Story
+from .. import workflow
+from ..ingest import FAILED, ImportResult, import_files, tally
+from ..models import Story
 
 # A story document is a few kilobytes; anything this large is the wrong file.
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -97,9 +96,14 @@ def _import_uploads(uploads, *, publish: bool, user, approve_opinions: bool = Fa
     return import_files(entries, publish=publish, user=user, approve_opinions=approve_opinions)
 
 
-def _import_stories(request):
-    # The page offers both modes, drafts and published: it is for those who may use both (editors).
-    if not workflow.may_import(request.user, publish=True):
+def may_use(user) -> bool:
+    """The page offers both modes, drafts and published: it is for those who may use both (editors)."""
+    return workflow.may_import(user, publish=True)
+
+
+def import_stories(model_admin, request):
+    """The Import page (StoryAdmin.get_urls wires it under the story list)."""
+    if not may_use(request.user):
         raise PermissionDenied
     results = None
     if request.method == "POST":
@@ -117,7 +121,7 @@ def _import_stories(request):
         form = ImportForm(user=request.user)
 
     context = {
-        **admin.site.each_context(request),
+        **model_admin.admin_site.each_context(request),
         "title": "Import stories",
         "opts": Story._meta,
         "form": form,
@@ -125,6 +129,3 @@ def _import_stories(request):
         "summary": tally(results) if results is not None else None,
     }
     return TemplateResponse(request, "admin/stories/import.html", context)
-
-
-import_stories_view = admin.site.admin_view(_import_stories)

@@ -1,0 +1,16 @@
+"""The editorial back office: one module per admin, the list plumbing and filters beside them.
+
+stories.py      stories: the form, the list, workflow buttons, revisions, previews, the import page
+forms.py        the story form, its highlights, the workflow buttons' form
+importing.py    the Import page (wired by StoryAdmin.get_urls)
+opinions.py     the moderation queue, the policy, banned words
+taxonomy.py     sections and tags
+transitions.py  the audit trail
+people.py       people: names and their public address
+lists.py        long lists: cheap counts, indexed sorts, what a person may see
+filters.py      the lists' filters
+"""
+
+from . import opinions, people, stories, taxonomy, transitions
+
+__all__ = ["opinions", "people", "stories", "taxonomy", "transitions"]

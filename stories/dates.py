@@ -1,0 +1,24 @@
+"""How the newsroom writes a moment: `Jul 24, 2025, 8:14 PM` — on the site, in the desk and in story documents."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_datetime(value: datetime) -> str:
+    """`value`'s wall-clock time as `Mar 3, 2026, 9:05 AM`, with no change of time zone and in any locale."""
+    hour = value.hour % 12 or 12
+    noon = "PM" if value.hour >= 12 else "AM"
+    return f"{MONTHS[value.month - 1]} {value.day}, {value.year:04d}, {hour}:{value.minute:02d} {noon}"
+
+
+def local(value: datetime) -> datetime:
+    """`value` in the current time zone (`TIME_ZONE` unless a request activated another); naive values as they are."""
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def format_local(value: datetime) -> str:
+    """`value` as readers and the desk see it: in the current time zone, as `format_datetime` writes it."""
+    return format_datetime(local(value))
