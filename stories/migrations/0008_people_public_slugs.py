@@ -35,7 +35,7 @@ def give_people_public_slugs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0007_text_fields_refuse_control_characters"),
+        ("stories", "0007_field_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
