@@ -183,7 +183,7 @@ def query_plans(stories: int):
 
     if connection.vendor != "postgresql":
         return []
-    published = Story.objects.published()
+    published = Story.objects.live()
     newest = published.order_by("-published_at").values_list("slug", flat=True).first()
     oldest = published.order_by("published_at").values_list("slug", flat=True).first()
     section = Section.objects.order_by("position").first()
@@ -246,7 +246,7 @@ def main() -> None:
         print_plans(plans)
         return
 
-    hot_slugs = list(Story.objects.published().order_by("-published_at").values_list("slug", flat=True)[:200])
+    hot_slugs = list(Story.objects.live().order_by("-published_at").values_list("slug", flat=True)[:200])
     section_slug = Section.objects.order_by("position").values_list("slug", flat=True).first()
     targets = build_targets(hot_slugs, section_slug, seed.SEARCH_WORD)
     if args.only:

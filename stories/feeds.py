@@ -61,7 +61,7 @@ class LatestStoriesFeed(Feed):
         return escape(self.subtitle(obj), quote=False)
 
     def items(self, obj=None):
-        stories = Story.objects.published()
+        stories = Story.objects.live()
         if obj is not None:
             stories = stories.filter(section=obj)
         items = list(stories.newest_first().with_reader_relations(highlights=False)[:FEED_LENGTH])

@@ -1,4 +1,4 @@
-"""Filters of the public feed: section, tag, date range and a text query, combined in a shareable URL."""
+"""Filters of the front page: section, tag, date range and a text query, combined in a shareable URL."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -14,7 +14,7 @@ LATEST = date(2999, 12, 31)
 
 
 class StoryFilter(django_filters.FilterSet):
-    """The home feed's filters. A value that does not validate is reported and ignored, never a 500."""
+    """The front page's filters. A value that does not validate is reported and ignored, never a 500."""
 
     q = django_filters.CharFilter(
         label="Words",
@@ -40,7 +40,7 @@ class StoryFilter(django_filters.FilterSet):
 
     @property
     def is_filtering(self) -> bool:
-        """True when at least one valid filter narrows the feed."""
+        """True when at least one valid filter narrows the front page's list."""
         if not self.is_bound:
             return False
         self.form.is_valid()  # cleans the form; a field that fails is left out of cleaned_data

@@ -135,6 +135,13 @@ def author_url(person) -> str | None:
     return reader_url("stories:author", slug) if slug else None
 
 
+def _person(related_name="+", **options):
+    """A person a row remembers (who wrote, edited, moderated): kept empty when their account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name=related_name, **options
+    )
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     REVIEW = "review", "In review"
@@ -183,9 +190,15 @@ HIGHLIGHT_LIST = models.Prefetch("highlights", to_attr="highlight_list")
 
 
 class StoryQuerySet(models.QuerySet):
-    def published(self, at=None):
-        """What readers may see: published and already live (at `at`, by default now)."""
+    def live(self, at=None):
+        """What readers may see: published and already live (at `at`, by default now).
+
+        `Status.PUBLISHED` alone includes scheduled stories, whose time has not come: readers see `live()`.
+        """
         return self.filter(status=Status.PUBLISHED, published_at__lte=at or timezone.now())
+
+    # The name DESIGN.md gives it, which tests and tools use.
+    published = live
 
     def scheduled(self):
         """Published with a time still in the future: readers cannot see them yet."""
@@ -260,14 +273,7 @@ class Story(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="stories_created",
-        editable=False,
-    )
+    created_by = _person(related_name="stories_created", editable=False)
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="bylines", verbose_name="byline"
     )
@@ -296,14 +302,7 @@ class Story(models.Model):
     search_vector = SearchVectorField(null=True, editable=False, serialize=False)
     # Optimistic lock: a save based on an older version is refused (edit conflicts).
     version = models.PositiveIntegerField(default=1, editable=False)
-    last_edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    last_edited_by = _person(editable=False)
 
     objects = StoryManager()
 
@@ -366,12 +365,26 @@ class Story(models.Model):
         return self.pk is not None and any(author.pk == user.pk for author in self.authors.all())
 
 
+class HighlightQuerySet(models.QuerySet):
+    def counts_by_story(self, stories) -> dict[int, int]:
+        """{story key: number of highlights} for `stories`, in one grouped count (stories with none are absent)."""
+        return dict(
+            self.filter(story__in=stories)
+            .values("story_id")
+            .annotate(count=models.Count("pk"))
+            .values_list("story_id", "count")
+            .order_by()
+        )
+
+
 class Highlight(models.Model):
     MAX_LENGTH = limits.HIGHLIGHT_MAX_LENGTH
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="highlights")
     text = models.CharField(max_length=MAX_LENGTH, validators=ONE_LINE_VALIDATORS, help_text="One short sentence.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = HighlightQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -389,9 +402,7 @@ class Correction(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORRECTION)
     text = models.TextField(max_length=1000, validators=TEXT_VALIDATORS)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = _person()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -422,9 +433,7 @@ class Opinion(models.Model):
     # A salted hash of the sender's address: enough to rate-limit, not to identify.
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
     flags = models.JSONField(default=list, blank=True, editable=False)
-    moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
-    )
+    moderated_by = _person(editable=False)
     moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = OpinionQuerySet.as_manager()
@@ -449,9 +458,7 @@ class StoryTransition(models.Model):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=12, choices=Status.choices)
     to_status = models.CharField(max_length=12, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = _person()
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -124,7 +124,6 @@ def section_context(request, story, form=None) -> dict:
             author_name=row["opinion_author"],
             body=row["opinion_body"],
             created_at=db_datetime(row["opinion_created_at"]),
-            status=OpinionStatus.APPROVED,
         )
         for row in rows
         if row["opinion_id"] is not None

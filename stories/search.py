@@ -39,7 +39,7 @@ SNIPPET_WORDS = 35
 # Only the newest matches are ranked: finding them costs about MAX_RANKED / (share of stories
 # that match) index entries, so the bound keeps a common word as cheap on a million stories as
 # on ten thousand (measured: 200 matches of a word in 2 % of stories, 6 ms at 1,000,000).
-# News readers want recent stories first anyway; the home feed's filter (words and dates) reaches
+# News readers want recent stories first anyway; the front page's filter (words and dates) reaches
 # every older match.
 MAX_RANKED = 200
 REFUSED_MESSAGE = "This search could not be run. Please try it with fewer symbols or different words."

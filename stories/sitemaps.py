@@ -32,7 +32,7 @@ class StorySitemap(CanonicalSitemap):
     limit = 10000
 
     def items(self):
-        return Story.objects.published().only("slug", "updated_at", "published_at").newest_first()
+        return Story.objects.live().only("slug", "updated_at", "published_at").newest_first()
 
     def lastmod(self, item):
         return item.last_modified
@@ -67,7 +67,7 @@ def news_sitemap(request):
     """
     since = timezone.now() - NEWS_WINDOW
     stories = (
-        Story.objects.published()
+        Story.objects.live()
         .filter(published_at__gte=since)
         .only("slug", "title", "published_at")
         .newest_first()[:NEWS_LIMIT]

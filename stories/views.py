@@ -1,9 +1,9 @@
-"""The public reader site: the feed, story pages, sections, tags, authors and search.
+"""The public reader site: the front page, story pages, sections, tags, authors and search.
 
-Every read goes through `Story.objects.published()`, so drafts, stories in
+Every read goes through `Story.objects.live()`, so drafts, stories in
 review and scheduled stories never reach a reader. Each page runs a fixed,
 small number of queries whatever the number of stories, highlights, authors,
-tags, corrections or opinions (asserted in tests/test_*_queries).
+tags, corrections or opinions (asserted by the query-count tests of tests/reader/).
 """
 
 import json
@@ -98,7 +98,7 @@ def _story_list(request, template_context, queryset, path):
     return {"page": page, "canonical_url": _canonical(request, path, page), **template_context}
 
 
-# The feed's filter fields. Without a filter in the address they are the same on every visit
+# The front page's filter fields. Without a filter in the address they are the same on every visit
 # (for the same sections): rendered once per process.
 _FILTER_FIELDS = RenderedOnce("stories/home.html#filter-fields")
 
@@ -108,7 +108,7 @@ def home(request):
     sections = nav_sections(request)
     filterset = None
     if any(name in request.GET for name in StoryFilter.base_filters):
-        filterset = StoryFilter(request.GET, queryset=Story.objects.published(), sections=sections)
+        filterset = StoryFilter(request.GET, queryset=Story.objects.live(), sections=sections)
         stories = filterset.qs  # validates the form: cleaned_data holds the filters that apply
         try:
             with search.refusals(filterset.form.cleaned_data.get("q") or ""):
@@ -119,8 +119,8 @@ def home(request):
             stories = filterset.filter_queryset(filterset.queryset.all())
             page = list_page(request, stories.newest_first().with_reader_relations())
         filter_fields = _FILTER_FIELDS.render_now({"filter": filterset})
-    else:  # the unfiltered feed, most visits: nothing to filter, and blank fields
-        stories = Story.objects.published()
+    else:  # the unfiltered front page, most visits: nothing to filter, and blank fields
+        stories = Story.objects.live()
         choices = tuple((s.slug, s.name) for s in sections)
         filter_fields = _FILTER_FIELDS.render(
             choices, lambda: {"filter": StoryFilter(queryset=stories, sections=sections)}
@@ -141,7 +141,7 @@ def section(request, slug):
     if current is None:
         raise Http404("No such section.")
     context = {"section": current, "heading": current.name, "current_section": current}
-    queryset = Story.objects.published().filter(section=current)
+    queryset = Story.objects.live().filter(section=current)
     return render(
         request, "stories/story_list.html", _story_list(request, context, queryset, current.get_absolute_url())
     )
@@ -150,7 +150,7 @@ def section(request, slug):
 def tag(request, slug):
     current = get_object_or_404(Tag, slug=slug)
     context = {"tag": current, "heading": current.name, "kicker": "Tag"}
-    queryset = Story.objects.published().filter(tags=current)
+    queryset = Story.objects.live().filter(tags=current)
     return render(
         request, "stories/story_list.html", _story_list(request, context, queryset, current.get_absolute_url())
     )
@@ -163,7 +163,7 @@ def author(request, slug):
     found = people.objects.select_related("profile").only(*shown).filter(is_active=True)
     person = get_object_or_404(found, profile__slug=slug)
     context = {"author": person, "heading": display_name(person), "kicker": "Stories by"}
-    queryset = Story.objects.published().filter(authors=person)
+    queryset = Story.objects.live().filter(authors=person)
     context = _story_list(request, context, queryset, person.profile.get_absolute_url())
     # Only people with a published byline have a public page; anyone else stays unknown.
     if not context["page"].object_list:
@@ -178,12 +178,12 @@ def search_page(request):
         query = form.cleaned_data["q"]
         try:
             with search.refusals(query):
-                page = list_page(request, search.search(Story.objects.published(), query))
+                page = list_page(request, search.search(Story.objects.live(), query))
         except search.Refused:
             form.add_error("q", search.REFUSED_MESSAGE)  # the form shows it; no results, no pages
         else:
             results = search.results(page.object_list, query)
-            # The last page of the ranked matches: older ones may exist, and the feed's filter finds them.
+            # The last page of the ranked matches: older ones may exist, and the front page's filter finds them.
             capped = (
                 search.full_text()
                 and not page.has_next
@@ -273,11 +273,11 @@ def _surroundings_query(*, pk, now):
     one of the `site` context processor.) Built once per process (`CompiledQuery`): only the story's
     key and the current time vary.
     """
-    published = Story.objects.published(at=now)
+    published = Story.objects.live(at=now)
     # Related: newest first, sharing a tag or the section with the story.
     through = Story.tags.through
     story_tags = through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
-    # A scalar subquery, probed per candidate while the feed index is walked: an EXISTS here would be
+    # A scalar subquery, probed per candidate while the reader-order index is walked: an EXISTS here would be
     # planned as a hash of every story sharing a tag, which grows with the archive.
     shared_tag = Subquery(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags).values("pk")[:1])
     related_ids = (
@@ -300,7 +300,7 @@ def _surroundings_query(*, pk, now):
             highlight_list=_json_list(
                 Highlight.objects.filter(story=OuterRef("pk")), pk="pk", text="text", position="position"
             ),
-            byline_list=_json_list(
+            byline=_json_list(
                 people.objects.filter(bylines=OuterRef("pk")),
                 pk="pk",
                 username=people.USERNAME_FIELD,
@@ -338,8 +338,8 @@ def _story_surroundings(story) -> dict:
     # Each column is a JSON document (text on some databases), or NULL for an empty list; no row if just deleted.
     row = {name: json.loads(value) if isinstance(value, str) else value for name, value in (found or [{}])[0].items()}
     people = get_user_model()
-    authors = []
-    for item in row.get("byline_list") or []:
+    byline = []
+    for item in row.get("byline") or []:
         person = people(
             pk=item["pk"],
             first_name=item["first_name"],
@@ -347,14 +347,14 @@ def _story_surroundings(story) -> dict:
             **{people.USERNAME_FIELD: item["username"]},
         )
         person.public_slug = item.get("public_slug")  # as with_reader_relations gives it: see models.author_url
-        authors.append(person)
+        byline.append(person)
     highlights = [Highlight(story=story, **item) for item in row.get("highlight_list") or []]
     sections = [Section(**item) for item in row.get("section_list") or []]
     related_links = [StoryLink.from_json(item) for item in row.get("related_list") or []]
     corrections = [CorrectionNote.from_json(item) for item in row.get("correction_list") or []]
     return {
         # In the orders the other pages show them (with_reader_relations, Section.Meta.ordering).
-        "authors": sorted(authors, key=lambda person: person.pk),
+        "byline": sorted(byline, key=lambda person: person.pk),
         "highlights": sorted(highlights, key=lambda h: (h.position, h.pk)),
         "corrections": sorted(corrections, key=lambda c: c.created_at),
         "tags": sorted(row.get("tag_list") or [], key=lambda t: t["name"].lower()),
@@ -371,10 +371,10 @@ def _ld_json(data) -> str:
     return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))  # noqa: S308
 
 
-def _news_article(story, authors, corrections, tags, canonical_url) -> str:
+def _news_article(story, byline, corrections, tags, canonical_url) -> str:
     site = settings.SITE_URL.rstrip("/")
     people = []
-    for person in authors:
+    for person in byline:
         entry = {"@type": "Person", "name": display_name(person)}
         if url := author_url(person):  # their public slug's page; a person without one has none
             entry["url"] = site + url
@@ -416,7 +416,7 @@ def story_page_context(request, story, *, opinion_form=None) -> dict:
         "story": story,
         "canonical_url": canonical_url,
         "structured_data": _news_article(
-            story, surroundings["authors"], surroundings["corrections"], surroundings["tags"], canonical_url
+            story, surroundings["byline"], surroundings["corrections"], surroundings["tags"], canonical_url
         ),
         **surroundings,
         **opinions.section_context(request, story, form=opinion_form),
@@ -425,7 +425,7 @@ def story_page_context(request, story, *, opinion_form=None) -> dict:
 
 def _published_story(slug):
     """The live story at `slug` and its section (its short lists come with _story_surroundings)."""
-    return get_object_or_404(Story.objects.published().select_related("section"), slug=slug)
+    return get_object_or_404(Story.objects.live().select_related("section"), slug=slug)
 
 
 def story_detail(request, slug):

@@ -23,7 +23,7 @@ class StatusFilter(admin.SimpleListFilter):
             case "scheduled":
                 return queryset.scheduled()
             case "live":
-                return queryset.published()
+                return queryset.live()
         return queryset
 
 

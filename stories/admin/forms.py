@@ -51,10 +51,9 @@ class StoryAdminForm(forms.ModelForm):
         if self.instance.pk and "base_version" in self.fields:
             # Locks the row for the rest of the admin's transaction, in which edit_story saves: nobody can
             # save or move the story in between. The person's right is checked by edit_story.
-            locked = workflow.lock_for_edit(self.instance, None, cleaned.get("base_version"))
-            # The state as locked, not as read when the request began: the highlights formset and edit_story's
-            # rights check judge the save by it.
-            self.instance.status = locked.status
+            # The state as locked, not as read when the request began, becomes the instance's: the highlights
+            # formset and edit_story's rights check judge the save by it.
+            workflow.lock_for_edit(self.instance, None, cleaned.get("base_version"))
         return cleaned
 
 

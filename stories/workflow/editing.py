@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 import pagecache
@@ -59,13 +58,15 @@ def lock_for_edit(story: Story, user, base_version: int | None) -> Story:
     """The story's row, locked until the transaction ends, if an edit based on `base_version` may go ahead.
 
     Every transition moves the version on, so a page opened before a move (or a save that lost the race to
-    one) is refused. The person's right is judged on the story as locked, not as read when the request began.
+    one) is refused. The person's right is judged on the story as locked, not as read when the request began,
+    and `story` takes the state it is locked in (what the rest of the edit is judged by).
     """
     locked = Story.objects.select_for_update().filter(pk=story.pk).first()
     if locked is None or base_version is None or locked.version != base_version:
         raise EditConflict(EDIT_CONFLICT_MESSAGE, code="edit_conflict")
     if user is not None and not can_edit(user, locked):
         raise PermissionDenied("You may not edit this story.")
+    story.status = locked.status
     return locked
 
 
@@ -179,13 +180,7 @@ def _give_bylines(stories: list[Story], user) -> None:
 
 def _check_highlights(stories: list[Story]) -> None:
     """The highlights rule on what was saved, in one grouped count."""
-    counts = dict(
-        Highlight.objects.filter(story__in=stories)
-        .values("story_id")
-        .annotate(count=Count("pk"))
-        .values_list("story_id", "count")
-        .order_by()
-    )
+    counts = Highlight.objects.counts_by_story(stories)
     for story in stories:
         check_highlight_count(counts.get(story.pk, 0), story.status)
 

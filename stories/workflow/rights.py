@@ -30,8 +30,8 @@ def visible_stories(user, stories=None):
     if seen == "all":
         return stories
     if seen == "own":
-        return stories.owned_by(user) | stories.published()
-    return stories.published()
+        return stories.owned_by(user) | stories.live()
+    return stories.live()
 
 
 def can_edit(user, story: Story) -> bool:

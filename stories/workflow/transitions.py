@@ -4,7 +4,6 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 import pagecache
@@ -132,13 +131,7 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
         if user is not None and not all(may(user, "publish", story) for story in moving):
             raise PermissionDenied(f"You may not {TRANSITIONS['publish'].action}.")
         # The highlights rule, with one grouped count for all of them.
-        counts = dict(
-            Highlight.objects.filter(story__in=moving)
-            .values("story_id")
-            .annotate(count=Count("pk"))
-            .values_list("story_id", "count")
-            .order_by()
-        )
+        counts = Highlight.objects.counts_by_story(moving)
         for story in moving:
             try:
                 check_highlight_count(counts.get(story.pk, 0))
