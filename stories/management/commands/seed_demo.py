@@ -3,11 +3,12 @@
 The stories are plain-text documents in `stories/demo/` (the import format),
 read with the same parser as `import_stories`. What a document cannot say
 (section, state, corrections, opinions still waiting for a moderator) is in
-DEMO_STORIES below. Dates are set relative to now, so the demo always looks
+stories/demo/newsroom.toml. Dates are set relative to now, so the demo always looks
 current: published stories spread over the last weeks, scheduled ones in the
 coming days.
 """
 
+import tomllib
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -60,124 +61,24 @@ class DemoStory:
     comment: str = ""
 
 
-SPAM = ("Best Loans 24", "Need cash fast? Approved in 5 minutes, no checks!! http://loans.example/fast", "spam")
+DEMO_FILE = DEMO_FOLDER / "newsroom.toml"
 
-DEMO_STORIES = [
-    # News
-    DemoStory(
-        "regional-rail-strike-called-off.txt",
-        "news",
-        PUBLISHED,
-        3,
-        held_opinions=(("Kees", "Why do the drivers always get what they want? Nobody asks the passengers.", None),),
-    ),
-    DemoStory(
-        "heatwave-warning-extended.txt",
-        "news",
-        PUBLISHED,
-        27,
-        corrections=(
-            ("correction", "An earlier version of this story said the warning ran until Sunday. It runs until Monday."),
-        ),
-    ),
-    DemoStory(
-        "hospital-waiting-lists-understated.txt",
-        "news",
-        PUBLISHED,
-        74,
-        byline=("writer", "editor"),
-        held_opinions=(
-            SPAM,
-            ("Anonymous", "Everyone at the board should be sacked, starting with the idiots at the top.", "rejected"),
-        ),
-    ),
-    DemoStory("flood-defences-pass-first-winter-test.txt", "news", PUBLISHED, 220),
-    DemoStory("free-school-meals-every-primary-pupil.txt", "news", SCHEDULED, 20),
-    DemoStory("early-voting-turnout-record.txt", "news", REVIEW, 20),
-    DemoStory(
-        "coastguard-rescues-eleven-from-stranded-ferry.txt",
-        "news",
-        PUBLISHED,
-        340,
-        corrections=(("update", "All eleven passengers were released from hospital on Wednesday morning."),),
-    ),
-    DemoStory("ministry-weighs-ban-on-disposable-vapes.txt", "news", DRAFT, 6),
-    # City
-    DemoStory(
-        "city-council-approves-new-tram-line.txt",
-        "city",
-        PUBLISHED,
-        2,
-        held_opinions=(
-            ("Marten Visser", "Will the trams run at night? The article does not say.", None),
-            SPAM,
-        ),
-    ),
-    DemoStory("eastgate-library-opens-on-sundays.txt", "city", PUBLISHED, 50),
-    DemoStory(
-        "night-bus-routes-redrawn.txt",
-        "city",
-        PUBLISHED,
-        146,
-        corrections=(("correction", "The new routes start on December 7, not December 1 as an earlier version said."),),
-        held_opinions=(("Ahmed", "The N3 change is a disgrace, shift workers pay taxes too.", None),),
-    ),
-    DemoStory("riverside-playground-closed.txt", "city", PUBLISHED, 270),
-    DemoStory("city-to-plant-4000-street-trees.txt", "city", SCHEDULED, 75),
-    DemoStory("old-town-rents-rose-nine-percent.txt", "city", REVIEW, 9),
-    DemoStory(
-        "harbour-road-cycle-lane-permanent.txt",
-        "city",
-        CHANGES_REQUESTED,
-        30,
-        comment="Good news story, but it needs the committee's vote count and a reaction from the shopkeepers.",
-    ),
-    DemoStory(
-        "market-hall-roof-repairs-delayed.txt",
-        "city",
-        UNPUBLISHED,
-        130,
-        comment="The contractor disputes the delay; holding this until the council confirms the dates.",
-    ),
-    # Business
-    DemoStory("harbour-bakery-reopens.txt", "business", PUBLISHED, 3),
-    DemoStory("port-container-traffic-falls.txt", "business", PUBLISHED, 28, byline=("editor",)),
-    DemoStory("shoe-factory-hires-forty.txt", "business", PUBLISHED, 98),
-    DemoStory(
-        "cooperative-bank-branch-closures.txt",
-        "business",
-        PUBLISHED,
-        196,
-        held_opinions=(("Joost", "Close them all, nobody uses cash any more.", None),),
-    ),
-    DemoStory("start-up-turns-seaweed-into-packaging.txt", "business", PUBLISHED, 290),
-    DemoStory("northgate-mall-for-sale.txt", "business", SCHEDULED, 50),
-    DemoStory("small-firm-energy-prices-to-fall.txt", "business", REVIEW, 11),
-    DemoStory("fishing-fleet-awaits-quotas.txt", "business", DRAFT, 48),
-    # Culture
-    DemoStory(
-        "opera-house-reopens.txt",
-        "culture",
-        PUBLISHED,
-        12,
-        held_opinions=(
-            ("Opera fan", "Get cheap opera tickets at www.tickets-cheap.example !!! best prices", "spam"),
-            ("Lies", "My grandmother cried at the end. Thank you to everyone who made this happen.", None),
-        ),
-    ),
-    DemoStory("forgotten-harbour-photographs.txt", "culture", PUBLISHED, 120),
-    DemoStory(
-        "jazz-festival-free-concerts.txt",
-        "culture",
-        PUBLISHED,
-        300,
-        corrections=(("correction", "The festival's artistic director is Samuel Okonkwo, not Samuel Okoro."),),
-    ),
-    DemoStory("young-writers-prize-record-entries.txt", "culture", PUBLISHED, 600),
-    DemoStory("film-festival-shipyard-documentary.txt", "culture", SCHEDULED, 120),
-    DemoStory("street-musicians-permit.txt", "culture", REVIEW, 8),
-    DemoStory("review-ilse-maren-retrospective.txt", "culture", DRAFT, 26, byline=("editor",)),
-]
+
+def demo_stories() -> list[DemoStory]:
+    """What each demo document cannot say itself (section, state, corrections, held opinions): newsroom.toml."""
+    with DEMO_FILE.open("rb") as data:
+        rows = tomllib.load(data)["story"]
+    return [
+        DemoStory(
+            **{
+                **row,
+                "byline": tuple(row.get("byline", ("writer",))),
+                "corrections": tuple(tuple(c) for c in row.get("corrections", ())),
+                "held_opinions": tuple((n, t, d or None) for n, t, d in row.get("held_opinions", ())),
+            }
+        )
+        for row in rows
+    ]
 
 
 class Command(BaseCommand):
@@ -195,7 +96,7 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "description": description, "position": position}
             )[0]
         now = timezone.now().replace(second=0, microsecond=0)
-        for demo in DEMO_STORIES:
+        for demo in demo_stories():
             self.create_story(demo, sections[demo.section], users, now)
         self.stdout.write(self.style.SUCCESS("Demo newsroom ready."))
         self.stdout.write(f"Log in at /admin/ with any of these accounts (password: {DEMO_PASSWORD}):")
