@@ -81,7 +81,7 @@ def database_features_known():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Most tests create and log in staff; the production hasher's deliberate cost is not what they measure
-    # (tests/test_security_login.py checks the real validators and login behaviour).
+    # (tests/security/test_login.py checks the real validators and login behaviour).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -25,6 +25,8 @@ from tests.factories import StoryFactory
 from tests.opinion_helpers import post_opinion
 from tests.story_admin_helpers import change_url, story_form_data
 
+pytestmark = pytest.mark.slow
+
 NONCHARACTERS = ["\ufdd0", "\ufdef", "\ufffe", "\uffff", "\U0001fffe", "\U0001ffff", "\U0010fffe", "\U0010ffff"]
 SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff"]
 # Everything of the class that text sent over HTTP can carry (a lone surrogate cannot be encoded as UTF-8).

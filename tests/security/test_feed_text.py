@@ -25,7 +25,7 @@ from stories.models import Highlight, Section, Story
 from tests.factories import StoryFactory, UserFactory
 from tests.payloads import load
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 FEEDS = ["/feed/", "/feed/atom/", "/section/city/feed/", "/section/city/feed/atom/"]
 SITEMAPS = ["/sitemap.xml", "/sitemap-home.xml", "/sitemap-sections.xml", "/sitemap-stories.xml", "/sitemap-news.xml"]

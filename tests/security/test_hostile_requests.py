@@ -22,6 +22,8 @@ from stories import opinions, previews
 from stories.models import Section, Story, Tag
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
+pytestmark = pytest.mark.slow
+
 LONG = "x" * 10_000
 
 

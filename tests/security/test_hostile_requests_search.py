@@ -13,7 +13,7 @@ from stories import search
 from stories.models import Story
 from tests.factories import StoryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the full-text parser is PostgreSQL's")
 

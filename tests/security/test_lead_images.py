@@ -24,6 +24,7 @@ from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db,
     # Pillow's own warnings about the files these tests make on purpose (an old format, a bomb's header).
     pytest.mark.filterwarnings("ignore:IM image format is deprecated:DeprecationWarning"),

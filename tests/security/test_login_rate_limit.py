@@ -3,7 +3,7 @@
 A failed login costs a full password hash, whatever the username: a few clients sending random usernames kept
 the workers hashing (cached pages went from 3 ms to 450 ms). Each address may try LOGIN_RATE_LIMIT logins per
 LOGIN_RATE_WINDOW seconds; past that the login page answers 429 without trying the password. django-axes still
-locks a username out from one client after AXES_FAILURE_LIMIT failures (tests/test_security_login.py).
+locks a username out from one client after AXES_FAILURE_LIMIT failures (tests/security/test_login.py).
 """
 
 import re
@@ -14,34 +14,22 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.security.hashing import CountingHasher, count_hashes
 
 pytestmark = pytest.mark.django_db
 
 ATTEMPTS = 100
 
 
-class CountingHasher(MD5PasswordHasher):
-    """Counts every password it hashes: what a failed login costs."""
-
-    algorithm = "counting_md5_rate_limit"
-    calls = 0
-
-    def encode(self, password, salt):
-        CountingHasher.calls += 1
-        return super().encode(password, salt)
-
-
 @pytest.fixture(autouse=True)
 def _counting(settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["tests.security.test_login_rate_limit.CountingHasher"]
+    count_hashes(settings)
     settings.LOGIN_RATE_LIMIT = 20
     settings.LOGIN_RATE_WINDOW = 300
-    CountingHasher.calls = 0
     calls = {"authenticate": 0}
     real = auth_forms.authenticate
 

@@ -23,7 +23,7 @@ import stories.migrations
 from stories.models import Correction, Profile
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 # Login names unlike the names bylines show, each of a shape Django allows (letters, digits, @ . + - _).
 STAFF = [

@@ -24,7 +24,7 @@ from stories import workflow
 from stories.models import Opinion, OpinionStatus, Story, StoryTransition
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 HIDDEN_STATES = ["draft", "review", "scheduled"]
 # What the audit trail says about the hidden story: an editor's words to its writer.

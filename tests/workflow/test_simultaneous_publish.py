@@ -22,6 +22,7 @@ ATTEMPTS = 50
 PORT = 8153
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.skipif(
         not ON_POSTGRES,

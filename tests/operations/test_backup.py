@@ -6,6 +6,8 @@ import pytest
 
 from harness.servers import ON_POSTGRES, child_env, manage, run_script, scratch_database
 
+pytestmark = pytest.mark.slow
+
 # Every table, every row: a count and a digest of the rows in primary-key order.
 SNAPSHOT = """
 import hashlib, json

@@ -7,7 +7,11 @@ script honest with a few seconds of the same traffic.
 import contextlib
 import json
 
+import pytest
+
 from harness.servers import ON_POSTGRES, child_env, run_script, scratch_database
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_short_soak_has_no_errors_and_loses_no_opinion():

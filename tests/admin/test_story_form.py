@@ -2,6 +2,7 @@
 
 import pytest
 
+from stories.admin.forms import StoryAdminForm
 from stories.admin.stories import StoryAdmin
 from stories.models import Correction, Highlight, Story
 from tests.factories import StoryFactory
@@ -23,19 +24,7 @@ def test_the_form_groups_the_fields_and_makes_the_slug_from_the_headline(client,
     assert "data-prepopulated-fields" in html or "prepopulated_fields" in html
     for legend in ["Filing", "Lead image"]:
         assert legend in html
-    for name in [
-        "title",
-        "slug",
-        "standfirst",
-        "body",
-        "section",
-        "tags",
-        "dateline",
-        "authors",
-        "lead_image",
-        "lead_image_alt",
-        "lead_image_caption",
-    ]:
+    for name in StoryAdminForm.Meta.fields:
         assert f'name="{name}"' in html
     assert "data-richtext" in html and "js/richtext-editor.js" in html
 

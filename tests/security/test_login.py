@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -14,26 +13,15 @@ from django.utils import timezone
 
 from harness.servers import run_manage
 from tests.factories import PASSWORD
+from tests.security.hashing import CountingHasher, count_hashes
 
 ATTACKER = "203.0.113.5"
 COLLEAGUE = "203.0.113.6"
 
 
-class CountingHasher(MD5PasswordHasher):
-    """Fast, and counts how often a password is hashed (a stand-in for the time spent)."""
-
-    algorithm = "counting_md5"
-    calls = 0
-
-    def encode(self, password, salt):
-        CountingHasher.calls += 1
-        return super().encode(password, salt)
-
-
 @pytest.fixture(autouse=True)
 def _counting_hasher(settings):
-    settings.PASSWORD_HASHERS = ["tests.test_security_login.CountingHasher"]
-    CountingHasher.calls = 0
+    count_hashes(settings)
 
 
 def _login(client, username, password, ip):

@@ -18,6 +18,8 @@ from tests.factories import StoryFactory
 from tests.payloads import assert_inert, params
 from tests.story_admin_helpers import change_url, png_upload
 
+pytestmark = pytest.mark.slow
+
 NUL = "tram\x00line"
 
 

@@ -23,7 +23,7 @@ from harness.servers import (
 from stories.models import Story
 from tests.factories import StoryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 REDIS_PORT = 8146  # private_redis's
 SITE_REDIS_PORT = 8145

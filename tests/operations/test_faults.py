@@ -26,6 +26,8 @@ from harness.servers import (
 )
 from stories.management.commands.seed_demo import DEMO_PASSWORD
 
+pytestmark = pytest.mark.slow
+
 PG_PORT = 5441
 REDIS_PORT = 6392
 SITE_PORT = 8151

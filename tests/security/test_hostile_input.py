@@ -15,6 +15,8 @@ from tests.factories import StoryFactory
 from tests.payloads import assert_inert, load, params
 from tests.story_admin_helpers import change_url
 
+pytestmark = pytest.mark.slow
+
 
 def _storable(payload: str) -> str:
     return payload.replace("\x00", "")
