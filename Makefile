@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	@bash scripts/ensure-chromium
 	npm ci --prefix tests/browser --silent --no-audit --no-fund
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 
