@@ -68,6 +68,12 @@ FIELDS = [
 
 
 class Migration(migrations.Migration):
+    # A database that ran the two migrations this one joins carries on from where it is.
+    replaces = [
+        ("stories", "0007_text_fields_refuse_control_characters"),
+        ("stories", "0009_lead_image_checks"),
+    ]
+
     dependencies = [
         ("stories", "0006_opinion_created_index"),
     ]
