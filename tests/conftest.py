@@ -24,29 +24,21 @@ def ensure_roles():
         group.permissions.set(Permission.objects.filter(content_type__app_label="stories", codename__in=codenames))
 
 
-@pytest.fixture
-def writer(db):
-    return UserFactory(username="writer", role="Writers")
+def _staff_member(name, username=None, **fields):
+    """A fixture for one member of staff; their username is the fixture's name unless given."""
+
+    @pytest.fixture(name=name)
+    def member(db):
+        return UserFactory(username=username or name, **fields)
+
+    return member
 
 
-@pytest.fixture
-def other_writer(db):
-    return UserFactory(username="other_writer", role="Writers")
-
-
-@pytest.fixture
-def editor(db):
-    return UserFactory(username="editor", role="Editors")
-
-
-@pytest.fixture
-def moderator(db):
-    return UserFactory(username="moderator", role="Moderators")
-
-
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+writer = _staff_member("writer", role="Writers")
+other_writer = _staff_member("other_writer", role="Writers")
+editor = _staff_member("editor", role="Editors")
+moderator = _staff_member("moderator", role="Moderators")
+admin_user = _staff_member("admin_user", username="admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

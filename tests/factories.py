@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django.utils.text import slugify
 
 from stories.models import Highlight, Opinion, OpinionStatus, Profile, Section, Status, Story, Tag
 
@@ -43,22 +44,28 @@ class UserFactory(factory.django.DjangoModelFactory):
             Profile.objects.for_person(self)
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class _TermFactory(factory.django.DjangoModelFactory):
+    """A section or tag; the slug follows the name, and asking for an existing slug returns that term."""
+
+    class Meta:
+        abstract = True
+        django_get_or_create = ["slug"]
+
+    slug = factory.LazyAttribute(lambda term: slugify(term.name))
+
+
+class SectionFactory(_TermFactory):
     class Meta:
         model = Section
-        django_get_or_create = ["slug"]
 
     name = factory.Sequence(lambda n: f"Section {n}")
-    slug = factory.Sequence(lambda n: f"section-{n}")
 
 
-class TagFactory(factory.django.DjangoModelFactory):
+class TagFactory(_TermFactory):
     class Meta:
         model = Tag
-        django_get_or_create = ["slug"]
 
     name = factory.Sequence(lambda n: f"tag {n}")
-    slug = factory.Sequence(lambda n: f"tag-{n}")
 
 
 class StoryFactory(factory.django.DjangoModelFactory):

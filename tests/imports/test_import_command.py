@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from stories import workflow
 from stories.models import Highlight, Opinion, OpinionStatus, Status, Story, StoryTransition
 from tests.factories import StoryFactory
+from tests.imports.commands import run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -63,21 +64,12 @@ def write(folder, name, text):
     return path
 
 
-def run(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_stories", *map(str, args), stdout=out, stderr=err)
-    except CommandError as exc:
-        return out.getvalue(), err.getvalue(), exc
-    return out.getvalue(), err.getvalue(), None
-
-
 def test_it_imports_a_folder_recursively_as_drafts(tmp_path):
     write(tmp_path, "tram.txt", TRAM)
     write(tmp_path, "harbour/bakery.TXT", BAKERY)
     write(tmp_path, "notes.md", "not a story")
 
-    out, err, failure = run(tmp_path)
+    out, err, failure = run_import(tmp_path)
 
     assert failure is None, err
     assert "Imported 2, updated 0, failed 0" in out
@@ -105,12 +97,12 @@ def test_it_imports_a_folder_recursively_as_drafts(tmp_path):
 
 def test_it_reads_the_date_in_the_configured_time_zone(tmp_path, settings):
     settings.TIME_ZONE = "America/New_York"
-    run(write(tmp_path, "tram.txt", TRAM))
+    run_import(write(tmp_path, "tram.txt", TRAM))
     assert Story.objects.get().created_at == datetime(2026, 3, 3, 14, 5, tzinfo=UTC)
 
 
 def test_publish_goes_through_the_workflow_at_the_document_date(tmp_path):
-    _out, err, failure = run(write(tmp_path, "tram.txt", TRAM), "--publish")
+    _out, err, failure = run_import(write(tmp_path, "tram.txt", TRAM), "--publish")
 
     assert failure is None, err
     story = Story.objects.get()
@@ -124,7 +116,7 @@ def test_publish_goes_through_the_workflow_at_the_document_date(tmp_path):
 
 
 def test_publish_can_act_as_an_editor(tmp_path, editor):
-    run(write(tmp_path, "tram.txt", TRAM), "--publish", "--as-user", "editor")
+    run_import(write(tmp_path, "tram.txt", TRAM), "--publish", "--as-user", "editor")
     story = Story.objects.get()
     assert set(story.transitions.values_list("actor", flat=True)) == {editor.pk}
     assert list(story.authors.all()) == [editor]
@@ -143,7 +135,7 @@ def test_an_unknown_user_is_refused(tmp_path):
 
 
 def test_a_writer_imports_drafts_under_their_byline(tmp_path, writer):
-    run(write(tmp_path, "tram.txt", TRAM), "--as-user", "writer")
+    run_import(write(tmp_path, "tram.txt", TRAM), "--as-user", "writer")
     story = Story.objects.get()
     assert story.created_by == writer
     assert story.status == Status.DRAFT
@@ -154,7 +146,7 @@ def test_a_malformed_document_fails_alone_with_its_file_and_line(tmp_path):
     broken = write(tmp_path, "b-broken.txt", BROKEN)
     write(tmp_path, "c-bakery.txt", BAKERY)
 
-    out, err, failure = run(tmp_path)
+    out, err, failure = run_import(tmp_path)
 
     assert isinstance(failure, CommandError)
     assert err.count("\n") == 1
@@ -176,7 +168,7 @@ def test_a_malformed_document_fails_alone_with_its_file_and_line(tmp_path):
 )
 def test_publish_refuses_a_document_breaking_the_highlights_rule(tmp_path, highlights, error):
     path = write(tmp_path, "bad.txt", f"Mar 3, 2026, 9:05 AM\n\nHeadline\n\nHighlights\n{highlights}Story\n\nBody.\n")
-    _out, err, failure = run(path, "--publish")
+    _out, err, failure = run_import(path, "--publish")
     assert failure is not None
     assert f"{path}:{error}" in err
     assert not Story.objects.exists()
@@ -190,7 +182,7 @@ def test_a_document_failing_half_way_leaves_nothing_behind(tmp_path, monkeypatch
     monkeypatch.setattr(workflow, "publish_imported", refuse)
     path = write(tmp_path, "tram.txt", TRAM)
 
-    _out, err, failure = run(path, "--publish")
+    _out, err, failure = run_import(path, "--publish")
 
     assert failure is not None
     assert f"{path}: The desk is closed." in err
@@ -203,7 +195,7 @@ def test_a_document_failing_half_way_leaves_nothing_behind(tmp_path, monkeypatch
 def test_dry_run_checks_and_writes_nothing(tmp_path):
     write(tmp_path, "tram.txt", TRAM)
     broken = write(tmp_path, "broken.txt", BROKEN)
-    out, err, failure = run(tmp_path, "--dry-run", "--publish")
+    out, err, failure = run_import(tmp_path, "--dry-run", "--publish")
     assert failure is not None
     assert f"{broken}:8:" in err
     assert "would import 1, update 0; failed 1" in out
@@ -213,7 +205,7 @@ def test_dry_run_checks_and_writes_nothing(tmp_path):
 def test_reimporting_the_same_document_updates_its_story(tmp_path):
     path = write(tmp_path, "tram.txt", TRAM)
     # Approved on import (the system may), so that the opinions' deduplication shows in their statuses.
-    run(path, "--publish", "--approve-opinions")
+    run_import(path, "--publish", "--approve-opinions")
     story = Story.objects.get()
     Opinion.objects.create(story=story, author_name="Reader", body="Pending thoughts.")
     changed = (
@@ -224,7 +216,7 @@ def test_reimporting_the_same_document_updates_its_story(tmp_path):
     )
     path.write_bytes(changed.encode())
 
-    out, err, failure = run(path, "--publish", "--approve-opinions")
+    out, err, failure = run_import(path, "--publish", "--approve-opinions")
 
     assert failure is None, err
     assert "Imported 0, updated 1, failed 0" in out
@@ -251,8 +243,8 @@ def test_reimporting_the_same_document_updates_its_story(tmp_path):
 
 def test_reimporting_a_draft_with_publish_publishes_it(tmp_path):
     path = write(tmp_path, "tram.txt", TRAM)
-    run(path)
-    run(path, "--publish")
+    run_import(path)
+    run_import(path, "--publish")
     assert Story.objects.get().status == Status.PUBLISHED
 
 
@@ -260,15 +252,15 @@ def test_a_different_story_keeps_its_slug_and_the_import_takes_the_next(tmp_path
     StoryFactory(title="Another story", slug="harbour-bakery-reopens-a-year-after-the-flood")
     StoryFactory(title="Yet another", slug="harbour-bakery-reopens-a-year-after-the-flood-2")
     path = write(tmp_path, "bakery.txt", BAKERY)
-    run(path)
-    run(path)
+    run_import(path)
+    run_import(path)
     imported = Story.objects.get(title="Harbour bakery reopens a year after the flood")
     assert imported.slug == "harbour-bakery-reopens-a-year-after-the-flood-3"
 
 
 def test_the_same_headline_on_another_day_is_another_story(tmp_path):
-    run(write(tmp_path, "one.txt", BAKERY))
-    run(write(tmp_path, "two.txt", BAKERY.replace("Feb 14", "Feb 15")))
+    run_import(write(tmp_path, "one.txt", BAKERY))
+    run_import(write(tmp_path, "two.txt", BAKERY.replace("Feb 14", "Feb 15")))
     assert sorted(Story.objects.values_list("slug", flat=True)) == [
         "harbour-bakery-reopens-a-year-after-the-flood",
         "harbour-bakery-reopens-a-year-after-the-flood-2",
@@ -276,7 +268,7 @@ def test_the_same_headline_on_another_day_is_another_story(tmp_path):
 
 
 def test_a_missing_path_is_reported_and_the_rest_imported(tmp_path):
-    out, err, failure = run(tmp_path / "nowhere.txt", write(tmp_path, "bakery.txt", BAKERY))
+    out, err, failure = run_import(tmp_path / "nowhere.txt", write(tmp_path, "bakery.txt", BAKERY))
     assert failure is not None
     assert f"{tmp_path / 'nowhere.txt'}: no such file or folder" in err
     assert "Imported 1, updated 0, failed 1" in out
@@ -305,7 +297,7 @@ def test_a_folder_of_drafts_costs_a_handful_of_queries_not_a_handful_per_documen
     many(tmp_path, 40)
     # Savepoint, slug lookup, stories, highlights, opinions, release: for the whole group.
     with django_assert_max_num_queries(6):
-        _out, err, failure = run(tmp_path)
+        _out, err, failure = run_import(tmp_path)
     assert failure is None, err
     assert Story.objects.count() == 40
     assert Highlight.objects.count() == 40
@@ -313,9 +305,9 @@ def test_a_folder_of_drafts_costs_a_handful_of_queries_not_a_handful_per_documen
 
 def test_reimporting_a_folder_costs_a_handful_of_queries_too(tmp_path, django_assert_max_num_queries):
     many(tmp_path, 40)
-    run(tmp_path)
+    run_import(tmp_path)
     with django_assert_max_num_queries(9):
-        out, _err, _failure = run(tmp_path)
+        out, _err, _failure = run_import(tmp_path)
     assert "Imported 0, updated 40, failed 0" in out
     assert Story.objects.count() == 40
 
@@ -331,7 +323,7 @@ def test_one_document_failing_in_a_group_does_not_stop_the_others(tmp_path, monk
     monkeypatch.setattr(workflow, "publish_imported", publish_imported)
     many(tmp_path, 12)
 
-    out, err, failure = run(tmp_path, "--publish")
+    out, err, failure = run_import(tmp_path, "--publish")
 
     assert failure is not None
     assert err.strip().endswith("story-007.txt: The desk refuses this one.")
@@ -344,7 +336,7 @@ def test_one_document_failing_in_a_group_does_not_stop_the_others(tmp_path, monk
 def test_the_same_document_twice_in_one_folder_makes_one_story(tmp_path):
     write(tmp_path, "a.txt", BAKERY)
     write(tmp_path, "copy/a.txt", BAKERY.replace("A queue formed", "A long queue formed"))
-    out, _err, _failure = run(tmp_path)
+    out, _err, _failure = run_import(tmp_path)
     assert "Imported 1, updated 1, failed 0" in out
     assert "A long queue formed" in Story.objects.get().body
 
@@ -352,7 +344,7 @@ def test_the_same_document_twice_in_one_folder_makes_one_story(tmp_path):
 def test_headlines_with_the_same_slug_in_one_folder_get_their_own(tmp_path):
     write(tmp_path, "a.txt", BAKERY)
     write(tmp_path, "b.txt", BAKERY.replace("reopens a year after the flood", "reopens, a year after the flood!"))
-    run(tmp_path)
+    run_import(tmp_path)
     assert sorted(Story.objects.values_list("slug", flat=True)) == [
         "harbour-bakery-reopens-a-year-after-the-flood",
         "harbour-bakery-reopens-a-year-after-the-flood-2",
@@ -361,10 +353,10 @@ def test_headlines_with_the_same_slug_in_one_folder_get_their_own(tmp_path):
 
 def test_a_writer_cannot_overwrite_someone_elses_story(tmp_path, writer, other_writer):
     path = write(tmp_path, "bakery.txt", BAKERY)
-    run(path, "--as-user", "other_writer")
+    run_import(path, "--as-user", "other_writer")
     path.write_text(BAKERY.replace("A queue formed", "Nobody came"), encoding="utf-8")
 
-    _out, err, failure = run(path, "--as-user", "writer")
+    _out, err, failure = run_import(path, "--as-user", "writer")
 
     assert failure is not None
     assert f"{path}:3: you may not edit the story it updates" in err

@@ -5,18 +5,17 @@ restore) and no row in the audit trail. Each door (the command as the system and
 admin's Import page) replaces a live story's body, its highlights or both.
 """
 
-import io
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
 from stories import workflow
 from stories.models import Status, Story, StoryTransition
+from tests.imports.commands import import_text
 from tests.story_admin_helpers import change_url
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +43,10 @@ DOORS = [("command", None), ("command", "editor"), ("admin page", "editor")]
 
 
 def run(tmp_path, text, *flags):
-    path = tmp_path / "tram.txt"
-    path.write_text(text, encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_stories", str(path), *flags, stdout=out, stderr=err)
-    except CommandError as exc:
-        pytest.fail(f"{exc}: {err.getvalue()}")
-    return out.getvalue()
+    out, err, refused = import_text(tmp_path, text, *flags)
+    if refused:
+        pytest.fail(f"{refused}: {err}")
+    return out
 
 
 def import_through(request, client, tmp_path, door, person, text):

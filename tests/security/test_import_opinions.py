@@ -11,7 +11,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from stories import workflow
 from stories.importing import parse
 from stories.ingest import import_documents
 from stories.models import Opinion, OpinionStatus, Status, Story
+from tests.imports.commands import import_text
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +51,9 @@ def document(*names, headline="Council approves the tram line"):
 
 
 def run_command(tmp_path, text, *flags):
-    path = tmp_path / "tram.txt"
-    path.write_text(text, encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_stories", str(path), *flags, stdout=out, stderr=err)
-    except CommandError as exc:
-        return str(exc) + err.getvalue()
-    return None
+    """None when the import went through, else what the command said."""
+    _, err, refused = import_text(tmp_path, text, *flags)
+    return f"{refused}{err}" if refused else None
 
 
 def post_import(client, text, mode="publish", approve=False):
