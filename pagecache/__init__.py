@@ -12,7 +12,7 @@ bumped by the first request that finds the time has passed: no cron needed.
 Only anonymous GETs are cached. A page is never stored when the response is
 not a 200, sets a cookie, changes the session or asks not to be cached (a
 preview). Values that must differ on every visit (the CSRF token, the CSP
-nonce, the opinion form's time token) are rendered through `per_visit`, which
+nonce, the opinion form's time token) are rendered through `visits.per_visit`, which
 remembers them on the request: the stored copy is cut at each of them, and the
 gaps are filled with fresh values each time the page is served. Nothing in the
 stored text stands for a value (no placeholder that content could also hold), so
@@ -35,13 +35,9 @@ every request, and the version is bumped once it answers again, because a
 purge may have been missed meanwhile.
 """
 
-import contextlib
 import hashlib
 import logging
-import os
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,15 +46,16 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, QueryDict
-from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
+
+from pagecache import visits
+from pagecache.near import NearCache
 
 logger = logging.getLogger(__name__)
 
@@ -208,68 +205,6 @@ def _is_anonymous_reader(request) -> bool:
     return not (session is not None and session.get(MESSAGES_SESSION_KEY))
 
 
-# --- Values of one visit ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Maker:
-    make: Callable[..., str]
-    # The value belongs to one reader (tied to their cookie, or the time of their visit): a page
-    # carrying it may be kept by that reader's browser, never by a shared cache.
-    private: bool
-
-
-_MAKERS: dict[str, _Maker] = {}
-_RECORDED = "_newsroom_per_visit"
-
-
-def per_visit_value(name: str, *, private: bool):
-    """Register `make(request, *args)` as the maker of the per-visit value `name` (a decorator)."""
-
-    def register(make):
-        _MAKERS[name] = _Maker(make, private)
-        return make
-
-    return register
-
-
-def per_visit(request, name: str, *args) -> str:
-    """This visit's value `name`, made now and remembered on the request.
-
-    A page stored by `cache_public` keeps a placeholder where the value was, and
-    every reader served the stored copy gets one made for their own visit.
-    `args` must be picklable (they are stored with the page).
-    """
-    value = str(_MAKERS[name].make(request, *args))
-    if value:
-        recorded = getattr(request, _RECORDED, None)
-        if recorded is None:
-            recorded = {}
-            setattr(request, _RECORDED, recorded)
-        recorded[value] = (name, args)
-    return value
-
-
-per_visit_value("csrf", private=True)(get_token)
-
-
-@per_visit_value("csp-nonce", private=False)
-def _csp_nonce(request) -> str:
-    # The CSP middleware puts this request's nonce in the header once the page has used it.
-    return str(get_nonce(request))
-
-
-def _fill(page: "_Page", request) -> bytes:
-    """The stored page with this visit's values in its gaps: one join, whatever the page's size."""
-    if not page.gaps:
-        return page.pieces[0]
-    values = [str(_MAKERS[name].make(request, *args)).encode() for name, args in page.slots]
-    parts = [page.pieces[0]]
-    for gap, piece in zip(page.gaps, page.pieces[1:], strict=True):
-        parts += (values[gap], piece)
-    return b"".join(parts)
-
-
 # --- Stored pages -------------------------------------------------------------------------
 
 
@@ -315,105 +250,7 @@ def _read_only(request, reads: tuple[str, ...]) -> None:
     request.GET = QueryDict(kept, encoding=request.encoding)
 
 
-# --- This process's own copies ---------------------------------------------------------------
-
-
-class _NearCache:
-    """The pages this process served lately, kept in its memory in front of the shared cache.
-
-    A copy is trusted only while this process is subscribed to the version announcements:
-    `ticket()` reads whatever arrived (without waiting) at the start of each request, and
-    any announcement, or a reconnection after which some may have been missed, drops every
-    copy and the version they were made under. A request may store what it read from the
-    shared cache only with the ticket it started with: if anything was announced since,
-    its reads may be older than the announcement, and it stores nothing.
-
-    Without a shared cache that announces (local memory, the default) there is nothing to do.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pages: OrderedDict[str, _Page] = OrderedDict()
-        self._listener = None
-        self._backend = None
-        self._pid = 0
-        self._generation = 0
-        self._version = None
-        self._go_live = 0.0
-
-    def ticket(self) -> int | None:
-        """This request's ticket: None when the copies cannot be trusted (not listening)."""
-        if not settings.CACHE_NEAR_PAGES:
-            return None
-        try:
-            with self._lock:
-                if not self._listening():
-                    return None
-                while self._listener.get_message(timeout=0) is not None:
-                    self._forget()
-                return self._generation
-        except Exception:
-            _cache_failed("listening for purges")  # which stops this near cache too
-            return None
-
-    def get(self, ticket: int, digest: str) -> _Page | None:
-        with self._lock:
-            page = self._pages.get(digest)
-            if page is None or ticket != self._generation or page.version != self._version:
-                return None
-            if page.fresh_until <= time.time() or (self._go_live and self._go_live <= timezone.now().timestamp()):
-                # The shared cache decides what happens next: recompute, serve stale, or go live.
-                del self._pages[digest]
-                return None
-            self._pages.move_to_end(digest)
-            return page
-
-    def learn(self, ticket: int, version: int, go_live: float) -> None:
-        """The version (and next go-live time) this request read from the shared cache."""
-        with self._lock:
-            if ticket == self._generation and version != self._version:
-                self._pages.clear()
-                self._version, self._go_live = version, go_live
-
-    def keep(self, ticket: int, digest: str, page: _Page) -> None:
-        with self._lock:
-            if ticket != self._generation or page.version != self._version:
-                return
-            self._pages[digest] = page
-            self._pages.move_to_end(digest)
-            while len(self._pages) > settings.CACHE_NEAR_PAGES:
-                self._pages.popitem(last=False)
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stop()
-
-    def _listening(self) -> bool:
-        backend = caches["default"]
-        if self._listener is not None and self._backend is backend and self._pid == os.getpid():
-            return True
-        self._stop()
-        subscribe = getattr(backend, "subscribe", None)
-        if subscribe is None:
-            return False
-        self._listener = subscribe(CHANGES_CHANNEL)
-        self._backend, self._pid = backend, os.getpid()
-        return True
-
-    def _forget(self) -> None:
-        self._generation += 1
-        self._pages.clear()
-        self._version, self._go_live = None, 0.0
-
-    def _stop(self) -> None:
-        listener, self._listener, self._backend = self._listener, None, None
-        self._forget()
-        if listener is not None and self._pid == os.getpid():
-            with contextlib.suppress(Exception):  # the connection may be gone already
-                listener.close()
-
-
-_near = _NearCache()
+_near = NearCache(CHANGES_CHANNEL, on_failure=_cache_failed)
 
 
 def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
@@ -456,30 +293,6 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
     return version, page, ticket
 
 
-def _cut_out_per_visit(request, content: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...], tuple]:
-    """The content cut at each value `per_visit` made for this request: (pieces, gaps, slots) of a _Page.
-
-    The values are random (a token, a nonce, a signature), so they occur only where the page put them.
-    """
-    made = {value.encode(): slot for value, slot in getattr(request, _RECORDED, {}).items()}
-    cuts = []
-    for value in made:
-        at = content.find(value)
-        while at != -1:
-            cuts.append((at, -len(value), value))
-            at = content.find(value, at + len(value))
-    pieces, gaps, numbers = [], [], {}
-    start = 0
-    for at, _longest_first, value in sorted(cuts):
-        if at < start:
-            continue  # inside a longer value, cut already
-        pieces.append(content[start:at])
-        gaps.append(numbers.setdefault(value, len(numbers)))
-        start = at + len(value)
-    pieces.append(content[start:])
-    return tuple(pieces), tuple(gaps), tuple(made[value] for value in numbers)  # numbers keeps their order
-
-
 def _page_from(request, response, version: int) -> _Page | None:
     """The shareable form of a response, or None when it must not be shared."""
     if response.status_code != 200 or response.streaming or response.cookies:
@@ -489,8 +302,8 @@ def _page_from(request, response, version: int) -> _Page | None:
     session = getattr(request, "session", None)
     if session is not None and session.modified:
         return None
-    pieces, gaps, slots = _cut_out_per_visit(request, response.content)
-    private = any(_MAKERS[name].private for name, _ in slots)
+    pieces, gaps, slots = visits.cut_out(request, response.content)
+    private = visits.is_private(slots)
     now = time.time()
     etag = f'W/"{_pieces_digest(pieces, gaps)}"'
     return _Page(
@@ -551,7 +364,7 @@ def _serve(request, page: _Page, status: str):
     answer = _with_headers(request, response, page, status)
     if answer is not response:  # 304: no body, so nothing to fill in
         return answer
-    response.content = _fill(page, request)
+    response.content = visits.fill(page, request)
     return response
 
 

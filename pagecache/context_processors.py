@@ -3,11 +3,11 @@ from functools import partial
 from django.middleware.csp import get_nonce
 from django.utils.functional import SimpleLazyObject
 
-from . import per_visit
+from .visits import per_visit
 
 
 def per_visit_values(request):
-    """Django's `csrf_token` and `csp_nonce`, made through `pagecache.per_visit`.
+    """Django's `csrf_token` and `csp_nonce`, made through `pagecache.visits.per_visit`.
 
     Listed after Django's own processors, whose values these replace: a page
     served from the public cache then gets a token and a nonce of its own

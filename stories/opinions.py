@@ -43,7 +43,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from pagecache import per_visit, per_visit_value
+from pagecache.visits import per_visit, per_visit_value
 
 from . import workflow
 from .compiled import CompiledQuery, Marker, db_datetime
