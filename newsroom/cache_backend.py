@@ -7,7 +7,8 @@ trip to Redis itself. A `redis.Redis` is safe to share between threads (each
 command takes a connection from the pool), so each pool gets one, made once.
 
 `publish` and `subscribe` carry change announcements between processes over
-Redis pub/sub (see `pagecache`, whose near cache listens for purges).
+Redis pub/sub (see `pagecache`, whose near cache listens for purges); `bump`
+moves several counters in one atomic round trip.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -32,15 +33,27 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
 
-    def publish(self, channel: str) -> None:
-        """Announce on `channel`, returning once every subscriber on this host has the message.
+    def publish(self, channel: str, message: str = "") -> None:
+        """Announce `message` on `channel`, returning once every subscriber on this host has it.
 
         Redis writes a published message to its subscribers' sockets in the same turn of its
         event loop as the reply to PUBLISH; a PING answered afterwards proves that turn is over.
         """
         client = self._cache.get_client(write=True)
-        client.publish(self.make_key(channel), b"")
+        client.publish(self.make_key(channel), message.encode())
         client.ping()
+
+    def bump(self, keys: list[str], start: int) -> None:
+        """Add one to each key, in one transaction; a missing key starts at `start` (then gets its one).
+
+        Django keeps integers as plain numbers, so INCR works on them and `get` reads them back.
+        """
+        pipeline = self._cache.get_client(write=True).pipeline(transaction=True)
+        for key in keys:
+            made = self.make_key(key)
+            pipeline.set(made, start, nx=True)
+            pipeline.incr(made)
+        pipeline.execute()
 
     def subscribe(self, channel: str):
         """A redis-py `PubSub` listening on `channel`, once Redis has confirmed the subscription.

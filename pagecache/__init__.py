@@ -1,13 +1,20 @@
-"""Caching of public pages, with exact invalidation.
+"""Caching of public pages, purged by scope, exactly.
 
-Every cached public page is stored under the current *content version*. Any
-change readers could see (publish, unpublish, edit, correction, approved
-opinion) bumps the version after its commit, so no stale page is ever served
-again: exact invalidation without tracking which page shows which story.
+A view says what its page shows by naming *scopes* (`depends_on(request, "story-12", "front")`): a story, a
+list, the navigation. Each scope has a version in the cache; a stored page carries the versions of its
+scopes as they were when it was rendered, and is served only while every one of them is still current.
+A change readers could see purges the scopes it touches (`purge`, or `purge_on_commit` inside a
+transaction): the pages showing it are never served again, and the rest of the site stays cached. Every
+page also depends on `EVERYTHING`, which `purge_everything()` (and `manage.py purge_pages`) bumps. A view
+that names no scope is not stored at all: a page nobody can purge would be wrong until it expires.
 
-A scheduled story goes live without anyone touching the database, so the
-next go-live time is remembered in the cache (per version) and the version is
-bumped by the first request that finds the time has passed: no cron needed.
+A purge also bumps one site-wide *purge sequence*. A page rendered while any purge ran is not stored
+(what it read may be older than the purge); a page whose sequence is still current needs no check of
+its scopes, so a quiet site serves each page in one round trip.
+
+A scheduled story goes live without anyone touching the database, so the next go-live time is
+remembered in the cache (per sequence) and the first request that finds the time has passed asks the
+app which scopes went live and purges them: no cron needed.
 
 Only anonymous GETs are cached. A page is never stored when the response is
 not a 200, sets a cookie, changes the session or asks not to be cached (a
@@ -21,33 +28,34 @@ no headline, link or opinion can ever be filled with a later reader's token.
 Each process also keeps the pages it served lately in its own memory (a near
 cache), so a hit costs no round trip to Redis. Those copies are trusted only
 while the process listens to the purge announcements on Redis pub/sub: every
-version bump is published and confirmed before the purge returns, and every
+purge is published with its scopes and confirmed before it returns, and every
 request first reads whatever was announced (a non-blocking read of the socket),
 so no request that starts after a purge returned is served a copy made before it.
 
 A hot page past its lifetime is recomputed by one worker (a short lock taken
 with `cache.add`) while the others keep serving the stale copy, or wait a
-moment when there is none.
+moment when there is none. When the database cannot be reached, a page past its
+lifetime but never purged is served as it is (stale-if-error) instead of the 503 page.
 
 A cache outage (Redis down) must never break the site: pages are then served
 uncached, the cache is left alone for a few seconds instead of timing out on
-every request, and the version is bumped once it answers again, because a
-purge may have been missed meanwhile.
+every request, and the scopes this process could not purge meanwhile are purged
+once it answers again. A database error is not a cache outage: it never turns the cache off.
 """
 
 import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -59,16 +67,18 @@ from pagecache.near import NearCache
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "newsroom:public-version"
+# The site-wide purge sequence, and each scope's version.
+SEQUENCE_KEY = "newsroom:purge-sequence"
+SCOPE_KEY = "newsroom:scope:{scope}"
 NEXT_GO_LIVE_KEY = "newsroom:next-go-live"
-WENT_LIVE_KEY = "newsroom:went-live:{version}"
-# "v4": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
-# The key holds no version, so one round trip fetches the version and the page together;
-# the page carries the version it was made under and is served only while that is current.
-PAGE_KEY = "newsroom:page:v4:{digest}"
-LOCK_KEY = "newsroom:page-lock:{version}:{digest}"
-# The pub/sub channel every version bump is announced on.
-CHANGES_CHANNEL = "newsroom:public-version:changed"
+WENT_LIVE_KEY = "newsroom:went-live:{at}"
+# "v5": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
+PAGE_KEY = "newsroom:page:v5:{digest}"
+LOCK_KEY = "newsroom:page-lock:{sequence}:{digest}"
+# The pub/sub channel every purge is announced on, with its scopes.
+CHANGES_CHANNEL = "newsroom:purges"
+# The scope every page depends on.
+EVERYTHING = "all"
 
 # Seconds a stored page may be recomputed in the background after its lifetime.
 STALE_SECONDS = 60
@@ -87,106 +97,167 @@ MESSAGES_COOKIE = CookieStorage.cookie_name
 MESSAGES_SESSION_KEY = SessionStorage.session_key
 
 _down_until = 0.0
-_purge_owed = False
+# Scopes this process could not purge while the cache was away: purged once it answers again.
+_owed: set[str] = set()
 
 
-# --- The content version ----------------------------------------------------------------
+# --- Scopes and their versions -------------------------------------------------------------
 
 
 def _new_version() -> int:
-    # Time-based, so a version key that was evicted (or lost with Redis) never comes back
-    # as a number that old pages are still stored under.
-    return int(time.time() * 1000)
+    # Time-based (microseconds), so a version that was evicted (or lost with Redis) never comes back as a
+    # number that old pages are still stored under: a thousand purges per millisecond would be needed.
+    return time.time_ns() // 1000
 
 
 def _cache_usable() -> bool:
     return time.monotonic() >= _down_until
 
 
-def _cache_failed(action: str) -> None:
-    global _down_until, _purge_owed
+def _cache_failed(action: str, owed=()) -> None:
+    global _down_until
     _down_until = time.monotonic() + OUTAGE_PAUSE_SECONDS
-    _purge_owed = True
+    _owed.update(owed)
     _near.stop()  # it may have missed announcements too
     logger.warning("Cache unavailable while %s; serving public pages uncached", action)
 
 
-def _bump_version() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # no version yet (evicted, fresh cache)
-        cache.set(VERSION_KEY, _new_version(), timeout=None)
-    _announce_new_version()
+def _scope_keys(scopes) -> list[str]:
+    return [SCOPE_KEY.format(scope=scope) for scope in scopes]
 
 
-def _announce_new_version() -> None:
-    """Tell every process's near cache that the version changed; returns once they can read it."""
-    publish = getattr(cache, "publish", None)  # only a shared cache announces: local memory is one process's
-    if publish is not None:
-        publish(CHANGES_CHANNEL)
+def _bump(keys: list[str]) -> None:
+    """Add one to each key, starting a missing one at a new time-based version (never at 1)."""
+    bump = getattr(cache, "bump", None)  # Redis: all of them in one atomic round trip
+    if bump is not None:
+        bump(keys, _new_version())
+        return
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:  # not there yet (evicted, a fresh cache)
+            cache.set(key, _new_version(), timeout=None)
 
 
-def public_version() -> int:
-    """The current content version (0 while the cache is unavailable)."""
-    global _purge_owed
-    if not _cache_usable():
-        return 0
-    try:
-        if _purge_owed:
-            _bump_version()
-            _purge_owed = False
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            if cache.add(VERSION_KEY, _new_version(), timeout=None):
-                _announce_new_version()  # the old one was lost: copies made under it are no longer current
-            version = cache.get(VERSION_KEY) or 0
-        return int(version)
-    except Exception:  # the cache is an optimisation; its outage is not an error page
-        _cache_failed("reading the public version")
-        return 0
+def _current_versions(keys: list[str]) -> dict[str, int]:
+    """The current value of each key; a missing one is started (the pages stored under an older one are gone)."""
+    found = cache.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, _new_version(), timeout=None)
+        found.update(cache.get_many(missing))
+    return found
 
 
-def purge_public_pages() -> None:
-    """Make every cached public page stale. Call it after a commit that readers would see."""
-    global _purge_owed
-    try:
-        _bump_version()
-        _purge_owed = False
-    except Exception:
-        _cache_failed("purging public pages")
+def purge(*scopes: str) -> bool:
+    """Make every stored page that depends on any of `scopes` stale, at once; for after a commit.
 
-
-def purge_public_pages_on_commit() -> None:
-    """Purge once the current transaction commits (at once outside a transaction).
-
-    For code that changes what readers see without going through the workflow:
-    an admin save of a published story, a correction, a renamed section or tag.
+    With no scope, only the purge sequence moves (the next go-live time is read again). False when the
+    cache could not be reached: this process purges them once it answers again.
     """
-    transaction.on_commit(purge_public_pages)
+    wanted = set(scopes) | _owed
+    if not _cache_usable():
+        _owed.update(wanted)
+        return False
+    try:
+        # The sequence first: a page rendered meanwhile sees it moved and is not stored.
+        _bump([SEQUENCE_KEY, *_scope_keys(sorted(wanted))])
+        _owed.clear()
+        publish = getattr(cache, "publish", None)  # only a shared cache announces: local memory is one process's
+        if publish is not None:
+            publish(CHANGES_CHANNEL, " ".join(sorted(wanted)))
+    except Exception:
+        _cache_failed("purging public pages", owed=wanted)
+        return False
+    return True
 
 
-# What tells the cache when content goes live with nobody touching the database (a scheduled story): a
-# function returning the next such time, or None. The app that owns the content registers it (its
-# AppConfig.ready()): this module knows no model.
-_go_live_sources: list[Callable[[], datetime | None]] = []
+def purge_on_commit(*scopes: str) -> None:
+    """Purge `scopes` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: purge(*scopes))
 
 
-def register_go_live(source: Callable[[], datetime | None]) -> None:
-    """Register `source()`: the next time at which something not yet public becomes public, or None."""
+def purge_everything() -> bool:
+    """Make every stored public page stale: for writes no receiver sees (a restore, raw SQL)."""
+    return purge(EVERYTHING)
+
+
+def depends_on(request, *scopes: str) -> None:
+    """Say that the page this request renders shows `scopes`: it is purged with any of them."""
+    found = getattr(request, _SCOPES, None)
+    if found is None:
+        found = set()
+        setattr(request, _SCOPES, found)
+    found.update(scopes)
+
+
+_SCOPES = "_pagecache_scopes"
+
+
+def _sequence() -> int | None:
+    """The current purge sequence (None while the cache is unavailable); owed purges are made first."""
+    if not _cache_usable():
+        return None
+    try:
+        if _owed:
+            purge()
+            if not _cache_usable():
+                return None
+        return int(_current_versions([SEQUENCE_KEY])[SEQUENCE_KEY])
+    except Exception:  # the cache is an optimisation; its outage is not an error page
+        _cache_failed("reading the purge sequence")
+        return None
+
+
+# What tells the cache when content goes live with nobody touching the database (a scheduled story). The app
+# that owns the content registers it (its AppConfig.ready()): this module knows no model.
+@dataclass(frozen=True)
+class _GoLive:
+    # The next time at which something not yet public becomes public, or None.
+    next_time: Callable[[], datetime | None]
+    # The scopes of what became public between two times (after the first, up to the second).
+    went_live: Callable[[datetime, datetime], set[str]]
+
+
+_go_live_sources: list[_GoLive] = []
+
+
+def register_go_live(next_time: Callable[[], datetime | None], went_live: Callable[[datetime, datetime], set]):
+    """Register `next_time()`, and `went_live(since, until)`, the scopes to purge once that time has passed."""
+    source = _GoLive(next_time, went_live)
     if source not in _go_live_sources:
         _go_live_sources.append(source)
 
 
-def _next_go_live(version: int, remembered) -> float:
-    """The timestamp at which the next scheduled content goes live, 0 when nothing is scheduled."""
-    if remembered is not None and remembered[0] == version:
-        return remembered[1]
-    times = [when for when in (source() for source in _go_live_sources) if when is not None]
+def _next_go_live(sequence: int, remembered) -> tuple[float, float]:
+    """(when the next scheduled content goes live, 0 when nothing is; when that was asked)."""
+    if remembered is not None and remembered[0] == sequence:
+        return remembered[1], remembered[2]
+    asked = timezone.now().timestamp()
+    try:
+        times = [when for when in (source.next_time() for source in _go_live_sources) if when is not None]
+    except DatabaseError:
+        # The database is away: nothing new can go live from it now, and the cache serves what it has.
+        return 0, asked
     at = min(times).timestamp() if times else 0
-    # Remembered with the version read *before* the query: a purge that commits meanwhile
-    # moves readers to a new version, so an answer from older data is never trusted.
-    cache.set(NEXT_GO_LIVE_KEY, (version, at), timeout=NEXT_GO_LIVE_SECONDS)
-    return at
+    # Remembered with the sequence read *before* the query: a purge that commits meanwhile
+    # moves readers to a new sequence, so an answer from older data is never trusted.
+    cache.set(NEXT_GO_LIVE_KEY, (sequence, at, asked), timeout=NEXT_GO_LIVE_SECONDS)
+    return at, asked
+
+
+def _go_live_now(at: float, asked: float) -> None:
+    """Purge what went live since `asked`: one request does it, the others are served fresh meanwhile."""
+    if not cache.add(WENT_LIVE_KEY.format(at=at), 1, timeout=LOCK_SECONDS):
+        return
+    since, until = datetime.fromtimestamp(asked, UTC), timezone.now()
+    try:
+        scopes = set().union(*(source.went_live(since, until) for source in _go_live_sources))
+    except DatabaseError:
+        cache.delete(WENT_LIVE_KEY.format(at=at))  # another request tries again once the database is back
+        return
+    purge(*scopes)
 
 
 # --- Who may get a shared page --------------------------------------------------------
@@ -210,7 +281,9 @@ def _is_anonymous_reader(request) -> bool:
 
 @dataclass(frozen=True)
 class _Page:
-    version: int
+    # The purge sequence it was stored under, and the version of each of its scopes then: (name, version).
+    sequence: int
+    scopes: tuple[tuple[str, int], ...]
     # The page cut at each per-visit value: pieces[0], a value, pieces[1], a value, …, pieces[-1].
     pieces: tuple[bytes, ...]
     headers: tuple
@@ -221,6 +294,10 @@ class _Page:
     gaps: tuple[int, ...] = ()
     # (name, args) of each per-visit value, made once per visit however often the page shows it.
     slots: tuple = ()
+
+    @property
+    def scope_names(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.scopes)
 
 
 def _digest(request) -> str:
@@ -250,50 +327,58 @@ def _read_only(request, reads: tuple[str, ...]) -> None:
     request.GET = QueryDict(kept, encoding=request.encoding)
 
 
-_near = NearCache(CHANGES_CHANNEL, on_failure=_cache_failed)
+_near = NearCache(CHANGES_CHANNEL, on_failure=_cache_failed, everything=EVERYTHING)
+
+
+def _is_current(page: _Page, sequence: int) -> bool:
+    """Whether no purge since the page was stored touched any of its scopes."""
+    if page.sequence == sequence:
+        return True  # nothing was purged at all
+    found = cache.get_many(_scope_keys(name for name, _ in page.scopes))
+    return all(found.get(SCOPE_KEY.format(scope=name)) == version for name, version in page.scopes)
 
 
 def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
-    """The current version, the page stored for it, and this request's near-cache ticket.
+    """The current purge sequence, the page stored under `digest` if still current, and this request's
+    near-cache ticket.
 
-    From this process's own copy when it holds a fresh one, else in one round trip to the
-    shared cache. The version is None when this request must be served uncached: the cache
-    is down, or a scheduled story has just gone live and the version is being bumped.
+    From this process's own copy when it holds a fresh one, else from the shared cache (one round trip,
+    two when purges ran since the page was stored). The sequence is None when this request must be
+    served uncached: the cache is down, or a scheduled story has just gone live and is being purged.
     """
     if not _cache_usable():
         return None, None, None
     ticket = _near.ticket()
     if ticket is not None and (page := _near.get(ticket, digest)) is not None:
-        return page.version, page, ticket
+        return page.sequence, page, ticket
     key = PAGE_KEY.format(digest=digest)
     try:
-        found = {} if _purge_owed else cache.get_many([VERSION_KEY, NEXT_GO_LIVE_KEY, key])
-        version = found.get(VERSION_KEY)
-        if version is None:  # a purge is owed, or the version was evicted: no page can be current
-            version = public_version()
-            if not version:
+        found = {} if _owed else cache.get_many([SEQUENCE_KEY, NEXT_GO_LIVE_KEY, key])
+        sequence = found.get(SEQUENCE_KEY)
+        if sequence is None:  # purges are owed, or the sequence was evicted
+            sequence = _sequence()
+            if sequence is None:
                 return None, None, None
-        at = _next_go_live(version, found.get(NEXT_GO_LIVE_KEY))
+        at, asked = _next_go_live(sequence, found.get(NEXT_GO_LIVE_KEY))
         if at and at <= timezone.now().timestamp():
-            # A scheduled story just went live: one request bumps the version, and every
-            # request that still sees the old version meanwhile is served fresh from the database.
-            if cache.add(WENT_LIVE_KEY.format(version=version), 1, timeout=LOCK_SECONDS):
-                purge_public_pages()
+            # Scheduled content just went live: one request purges it, and every request meanwhile
+            # is served fresh from the database.
+            _go_live_now(at, asked)
             return None, None, None
+        page = found.get(key)
+        if page is not None and not _is_current(page, sequence):
+            page = None  # purged since: it may show what readers must no longer see
     except Exception:
         _cache_failed("looking up a page")
         return None, None, None
-    page = found.get(key)
-    if page is not None and page.version != version:
-        page = None  # made before the last purge: it may show what readers must no longer see
     if ticket is not None:
-        _near.learn(ticket, version, at)
+        _near.learn(ticket, at)
         if page is not None and page.fresh_until > time.time():
             _near.keep(ticket, digest, page)
-    return version, page, ticket
+    return sequence, page, ticket
 
 
-def _page_from(request, response, version: int) -> _Page | None:
+def _page_from(request, response, sequence: int, scopes: tuple = ()) -> _Page | None:
     """The shareable form of a response, or None when it must not be shared."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
@@ -307,7 +392,8 @@ def _page_from(request, response, version: int) -> _Page | None:
     now = time.time()
     etag = f'W/"{_pieces_digest(pieces, gaps)}"'
     return _Page(
-        version=version,
+        sequence=sequence,
+        scopes=scopes,
         pieces=pieces,
         headers=_shared_headers(response, etag, int(now), private),
         etag=etag,
@@ -376,24 +462,25 @@ def _cache_call(action: str, method, *args, **kwargs):
         return None
 
 
-def _wait_for(key: str, version: int) -> _Page | None:
+def _wait_for(key: str, sequence: int) -> _Page | None:
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(LOCK_POLL_SECONDS)
         page = _cache_call("waiting for a page", cache.get, key)
-        if page is not None and page.version == version:
+        if page is not None and page.sequence == sequence:
             return page
         if not _cache_usable():
             return None
     return None
 
 
-def cache_public(view, *, reads=()):
+def cache_public(view, *, reads=(), scopes=()):
     """Serve a public view's anonymous GETs from the cache (see the module docstring).
 
     `reads` names every query parameter the view reads (none by default). Its GETs, anonymous or not, see
     those alone, and the page is stored under those alone: `?utm_source=…`, `?fbclid=…` or `?x=<random>`
     is the same page, one render and one cache entry, instead of a new one each.
+    `scopes` are scopes every page of the view depends on, for views that cannot name them themselves.
     """
     reads = tuple(dict.fromkeys(reads))  # the order given is the order of the key, and of the view's links
 
@@ -407,23 +494,30 @@ def cache_public(view, *, reads=()):
             patch_cache_control(response, private=True)
             return response
 
+        if scopes:
+            depends_on(request, *scopes)
         digest = _digest(request)
-        version, page, ticket = _lookup(digest)
-        if version is None:
+        sequence, page, ticket = _lookup(digest)
+        if sequence is None:
             return _compute(request, view, args, kwargs, status="bypass")
-        key = PAGE_KEY.format(digest=digest)
-        lock = LOCK_KEY.format(version=version, digest=digest)
         if page is not None and page.fresh_until > time.time():
             return _serve(request, page, "hit")
 
+        key = PAGE_KEY.format(digest=digest)
+        lock = LOCK_KEY.format(sequence=sequence, digest=digest)
         locked = bool(_cache_call("locking a page", cache.add, lock, 1, timeout=LOCK_SECONDS))
         if not locked:
             # Another worker is recomputing this page: serve the stale copy, or wait for the new one.
-            page = page or _wait_for(key, version)
+            page = page or _wait_for(key, sequence)
             if page is not None:
                 return _serve(request, page, "stale")
         try:
-            return _compute(request, view, args, kwargs, status="miss", version=version, digest=digest, ticket=ticket)
+            return _compute(request, view, args, kwargs, "miss", sequence=sequence, digest=digest, ticket=ticket)
+        except (OperationalError, InterfaceError):
+            if page is None:
+                raise  # the 503 page
+            # The database is away, and the copy past its lifetime was never purged: it is still what readers saw.
+            return _serve(request, page, "stale-if-error")
         finally:
             if locked:
                 _cache_call("unlocking a page", cache.delete, lock)
@@ -431,17 +525,33 @@ def cache_public(view, *, reads=()):
     return cached_view
 
 
-def _compute(request, view, args, kwargs, status: str, version: int = 0, digest: str | None = None, ticket=None):
+def _compute(request, view, args, kwargs, status: str, sequence: int = 0, digest: str | None = None, ticket=None):
     """The view's response, stored under `digest` (in the shared cache, and near with `ticket`) when shareable."""
     response = view(request, *args, **kwargs)
     if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
         response = response.render()
-    page = _page_from(request, response, version)
+    page = _page_from(request, response, sequence)
     if page is None:
         return response
-    if digest is not None and _cache_usable():
-        key = PAGE_KEY.format(digest=digest)
-        _cache_call("storing a page", cache.set, key, page, timeout=settings.CACHE_MIDDLEWARE_SECONDS + STALE_SECONDS)
-        if ticket is not None:  # a failed store stops the near cache, which then refuses this ticket
-            _near.keep(ticket, digest, page)
+    shown = getattr(request, _SCOPES, None)
+    if digest is not None and shown is not None and _cache_usable():
+        page = _stored(digest, page, sorted({*shown, EVERYTHING}), ticket)
     return _with_headers(request, response, page, status)
+
+
+def _stored(digest: str, page: _Page, scopes: list[str], ticket) -> _Page:
+    """Store `page` with the current versions of `scopes`, unless a purge ran since its sequence was read."""
+    keys = _scope_keys(scopes)
+    try:
+        current = _current_versions([SEQUENCE_KEY, *keys])
+    except Exception:
+        _cache_failed("reading scope versions")
+        return page
+    if current[SEQUENCE_KEY] != page.sequence:
+        return page  # purged while it was rendered: what it read may be older than the purge
+    page = replace(page, scopes=tuple((scope, current[key]) for scope, key in zip(scopes, keys, strict=True)))
+    timeout = settings.CACHE_MIDDLEWARE_SECONDS + max(STALE_SECONDS, settings.PUBLIC_STALE_IF_ERROR)
+    _cache_call("storing a page", cache.set, PAGE_KEY.format(digest=digest), page, timeout=timeout)
+    if ticket is not None:  # a failed store stops the near cache, which then refuses this ticket
+        _near.keep(ticket, digest, page)
+    return page

@@ -13,20 +13,21 @@ from django.utils import timezone
 
 
 class NearCache:
-    """A copy is trusted only while this process is subscribed to the version announcements.
+    """A copy is trusted only while this process is subscribed to the purge announcements.
 
-    `ticket()` reads whatever arrived (without waiting) at the start of each request, and
-    any announcement, or a reconnection after which some may have been missed, drops every
-    copy and the version they were made under. A request may store what it read from the
-    shared cache only with the ticket it started with: if anything was announced since,
-    its reads may be older than the announcement, and it stores nothing.
+    `ticket()` reads whatever arrived (without waiting) at the start of each request: an
+    announcement drops the copies that depend on any scope it names (all of them for `everything`),
+    and a reconnection, after which some may have been missed, drops every copy. A request may
+    store what it read from the shared cache only with the ticket it started with: if anything
+    was announced since, its reads may be older than the announcement, and it stores nothing.
 
     Without a shared cache that announces (local memory, the default) there is nothing to do.
-    Pages are anything with a `version` and a `fresh_until` timestamp.
+    Pages are anything with `scope_names` and a `fresh_until` timestamp.
     """
 
-    def __init__(self, channel: str, on_failure: Callable[[str], None]):
+    def __init__(self, channel: str, on_failure: Callable[[str], None], everything: str = "all"):
         self._channel = channel
+        self._everything = everything
         self._on_failure = on_failure
         self._lock = threading.Lock()
         self._pages: OrderedDict[str, object] = OrderedDict()
@@ -34,8 +35,8 @@ class NearCache:
         self._backend = None
         self._pid = 0
         self._generation = 0
-        self._version = None
-        self._go_live = 0.0
+        # When the next scheduled content goes live (0: nothing is scheduled; None: not known since the last purge).
+        self._go_live = None
 
     def ticket(self) -> int | None:
         """This request's ticket: None when the copies cannot be trusted (not listening)."""
@@ -45,8 +46,8 @@ class NearCache:
             with self._lock:
                 if not self._listening():
                     return None
-                while self._listener.get_message(timeout=0) is not None:
-                    self._forget()
+                while (message := self._listener.get_message(timeout=0)) is not None:
+                    self._heard(message)
                 return self._generation
         except Exception:
             self._on_failure("listening for purges")  # which stops this near cache too
@@ -55,7 +56,7 @@ class NearCache:
     def get(self, ticket: int, digest: str):
         with self._lock:
             page = self._pages.get(digest)
-            if page is None or ticket != self._generation or page.version != self._version:
+            if page is None or ticket != self._generation or self._go_live is None:
                 return None
             if page.fresh_until <= time.time() or (self._go_live and self._go_live <= timezone.now().timestamp()):
                 # The shared cache decides what happens next: recompute, serve stale, or go live.
@@ -64,16 +65,15 @@ class NearCache:
             self._pages.move_to_end(digest)
             return page
 
-    def learn(self, ticket: int, version: int, go_live: float) -> None:
-        """The version (and next go-live time) this request read from the shared cache."""
+    def learn(self, ticket: int, go_live: float) -> None:
+        """The next go-live time this request read from the shared cache."""
         with self._lock:
-            if ticket == self._generation and version != self._version:
-                self._pages.clear()
-                self._version, self._go_live = version, go_live
+            if ticket == self._generation:
+                self._go_live = go_live
 
     def keep(self, ticket: int, digest: str, page) -> None:
         with self._lock:
-            if ticket != self._generation or page.version != self._version:
+            if ticket != self._generation:
                 return
             self._pages[digest] = page
             self._pages.move_to_end(digest)
@@ -96,10 +96,26 @@ class NearCache:
         self._backend, self._pid = backend, os.getpid()
         return True
 
+    def _heard(self, message) -> None:
+        """An announced purge drops the copies it touches; a (re)subscription, after which some may
+        have been missed, drops every copy."""
+        if message.get("type") != "message":
+            self._forget()
+            return
+        self._generation += 1
+        self._go_live = None  # a purge may have scheduled something: the shared cache says
+        data = message.get("data") or b""
+        scopes = set((data.decode() if isinstance(data, bytes) else str(data)).split())
+        if self._everything in scopes:
+            self._pages.clear()
+        elif scopes:
+            for digest in [digest for digest, page in self._pages.items() if page.scope_names & scopes]:
+                del self._pages[digest]
+
     def _forget(self) -> None:
         self._generation += 1
         self._pages.clear()
-        self._version, self._go_live = None, 0.0
+        self._go_live = None
 
     def _stop(self) -> None:
         listener, self._listener, self._backend = self._listener, None, None
