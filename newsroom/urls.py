@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from pagecache import cache_public
-from stories import feeds, sitemaps
+from stories import feeds, scopes, sitemaps
 
 from . import views
 
@@ -13,20 +13,33 @@ admin.site.site_header = f"{settings.SITE_NAME} editorial"
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Newsroom desk"
 
+# What the feeds and sitemaps show (see stories.scopes).
+FEED = (scopes.NAVIGATION, scopes.PEOPLE)
+FRONT_FEED = (*FEED, scopes.FRONT)
+SITEMAP = (scopes.NAVIGATION, scopes.ARCHIVE)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),
     # Distribution: feeds, sitemaps and robots.txt.
-    path("feed/", cache_public(feeds.LatestStoriesFeed()), name="feed"),
-    path("feed/atom/", cache_public(feeds.LatestStoriesAtomFeed()), name="feed-atom"),
-    path("section/<slug:slug>/feed/", cache_public(feeds.SectionFeed()), name="section-feed"),
-    path("section/<slug:slug>/feed/atom/", cache_public(feeds.SectionAtomFeed()), name="section-feed-atom"),
+    # A feed shows bylines and section names; a section's feed also says which (SectionFeed.get_object).
+    path("feed/", cache_public(feeds.LatestStoriesFeed(), scopes=FRONT_FEED), name="feed"),
+    path("feed/atom/", cache_public(feeds.LatestStoriesAtomFeed(), scopes=FRONT_FEED), name="feed-atom"),
+    path("section/<slug:slug>/feed/", cache_public(feeds.SectionFeed(), scopes=FEED), name="section-feed"),
+    path(
+        "section/<slug:slug>/feed/atom/", cache_public(feeds.SectionAtomFeed(), scopes=FEED), name="section-feed-atom"
+    ),
     # Feeds and sitemaps read no query parameter but a sitemap's page number (p).
-    path("sitemap.xml", cache_public(sitemap_views.index), {"sitemaps": sitemaps.SITEMAPS}, name="sitemap-index"),
-    path("sitemap-news.xml", cache_public(sitemaps.news_sitemap), name="sitemap-news"),
+    path(
+        "sitemap.xml",
+        cache_public(sitemap_views.index, scopes=SITEMAP),
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap-index",
+    ),
+    path("sitemap-news.xml", cache_public(sitemaps.news_sitemap, scopes=SITEMAP), name="sitemap-news"),
     path(
         "sitemap-<section>.xml",
-        cache_public(sitemap_views.sitemap, reads=["p"]),
+        cache_public(sitemap_views.sitemap, reads=["p"], scopes=SITEMAP),
         {"sitemaps": sitemaps.SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

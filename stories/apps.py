@@ -8,13 +8,9 @@ class StoriesConfig(AppConfig):
     def ready(self):
         import pagecache
 
-        from . import revisions
-        from .models import Story
+        from . import purging, revisions
 
         revisions.register()
-
-        def next_story_going_live():
-            # A scheduled story goes live at its time with nobody touching the database: the page cache asks.
-            return Story.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
-
-        pagecache.register_go_live(next_story_going_live)
+        purging.connect()
+        # A scheduled story goes live at its time with nobody touching the database: the page cache asks.
+        pagecache.register_go_live(purging.next_story_going_live, purging.stories_gone_live)

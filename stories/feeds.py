@@ -22,6 +22,9 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
+import pagecache
+
+from . import scopes
 from .models import HIGHLIGHT_LIST, Section, Story, author_url, display_name
 from .richtext import html_to_paragraphs, xml_text
 
@@ -124,7 +127,9 @@ class LatestStoriesAtomFeed(LatestStoriesFeed):
 
 class SectionFeed(LatestStoriesFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        section = get_object_or_404(Section, slug=slug)
+        pagecache.depends_on(request, scopes.section(section.pk))
+        return section
 
 
 class SectionAtomFeed(SectionFeed):

@@ -26,7 +26,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import revisions, workflow
+from . import purging, revisions, workflow
 from .importing import DocumentError, StoryDocument, decode, parse
 from .models import Highlight, Opinion, Status, Story
 from .richtext import paragraphs_to_html
@@ -415,6 +415,7 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
                 )
             )
     Opinion.objects.bulk_create(opinions)
+    purging.opinions_added(opinions)  # a bulk create sends no signal
     workflow.record_published_imports([(item.story, item.name) for item in replacing], user)
 
 

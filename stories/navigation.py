@@ -2,11 +2,15 @@
 
 from django.db import DatabaseError
 
+import pagecache
+
+from . import scopes
 from .models import Section
 
 
 def nav_sections(request) -> list[Section]:
     """The sections of the site's navigation: read once per request, and only when something asks."""
+    pagecache.depends_on(request, scopes.NAVIGATION)  # the page shows them: a renamed section purges it
     if not hasattr(request, "_nav_sections"):
         try:
             request._nav_sections = list(Section.objects.all())

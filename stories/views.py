@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from . import opinions, previews, search, workflow
+import pagecache
+
+from . import opinions, previews, scopes, search, workflow
 from .compiled import CompiledQuery, Marker, db_datetime
 from .filters import StoryFilter
 from .links import reader_url
@@ -126,6 +128,8 @@ def home(request):
             choices, lambda: {"filter": StoryFilter(queryset=stories, sections=sections)}
         )
         page = list_page(request, stories.newest_first().with_reader_relations())
+    # Any live story may answer a filter; the plain front page shows the newest.
+    pagecache.depends_on(request, scopes.PEOPLE, scopes.ARCHIVE if filterset is not None else scopes.FRONT)
     context = {
         "page": page,
         "filter": filterset,
@@ -140,6 +144,7 @@ def section(request, slug):
     current = next((s for s in nav_sections(request) if s.slug == slug), None)
     if current is None:
         raise Http404("No such section.")
+    pagecache.depends_on(request, scopes.section(current.pk), scopes.PEOPLE)
     context = {"section": current, "heading": current.name, "current_section": current}
     queryset = Story.objects.live().filter(section=current)
     return render(
@@ -149,6 +154,7 @@ def section(request, slug):
 
 def tag(request, slug):
     current = get_object_or_404(Tag, slug=slug)
+    pagecache.depends_on(request, scopes.tag(current.pk), scopes.PEOPLE)
     context = {"tag": current, "heading": current.name, "kicker": "Tag"}
     queryset = Story.objects.live().filter(tags=current)
     return render(
@@ -162,6 +168,7 @@ def author(request, slug):
     shown = ("pk", people.USERNAME_FIELD, "first_name", "last_name", "profile__slug")  # what a byline shows
     found = people.objects.select_related("profile").only(*shown).filter(is_active=True)
     person = get_object_or_404(found, profile__slug=slug)
+    pagecache.depends_on(request, scopes.person(person.pk), scopes.PEOPLE)
     context = {"author": person, "heading": display_name(person), "kicker": "Stories by"}
     queryset = Story.objects.live().filter(authors=person)
     context = _story_list(request, context, queryset, person.profile.get_absolute_url())
@@ -172,6 +179,7 @@ def author(request, slug):
 
 
 def search_page(request):
+    pagecache.depends_on(request, scopes.ARCHIVE, scopes.PEOPLE)
     form = search.SearchForm(request.GET)
     page, results, capped = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
@@ -221,6 +229,7 @@ def _json_list(queryset, **fields):
 class StoryLink:
     """Just enough of another story to link to it."""
 
+    pk: int
     title: str
     slug: str
     published_at: datetime | None
@@ -234,7 +243,9 @@ class StoryLink:
         if not data:
             return None
         when = db_datetime(data.get("published_at"))
-        return cls(title=data["title"], slug=data["slug"], published_at=when, section=data.get("section"))
+        return cls(
+            pk=data["pk"], title=data["title"], slug=data["slug"], published_at=when, section=data.get("section")
+        )
 
 
 @dataclass(frozen=True)
@@ -253,7 +264,7 @@ class CorrectionNote:
         return cls(kind=data["kind"], text=data["text"], created_at=db_datetime(data["created_at"]))
 
 
-LINK_FIELDS = {"title": "title", "slug": "slug", "published_at": "published_at", "section": "section__name"}
+LINK_FIELDS = {"pk": "pk", "title": "title", "slug": "slug", "published_at": "published_at", "section": "section__name"}
 
 
 def _outer(field, depth):
@@ -308,7 +319,7 @@ def _surroundings_query(*, pk, now):
                 last_name="last_name",
                 public_slug="profile__slug",
             ),
-            tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
+            tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), pk="pk", name="name", slug="slug"),
             correction_list=_json_list(
                 Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
             ),
@@ -429,7 +440,28 @@ def _published_story(slug):
 
 
 def story_detail(request, slug):
-    return render(request, "stories/story_detail.html", story_page_context(request, _published_story(slug)))
+    story = _published_story(slug)
+    context = story_page_context(request, story)
+    _story_page_shows(request, story, context)
+    return render(request, "stories/story_detail.html", context)
+
+
+def _story_page_shows(request, story, context) -> None:
+    """The scopes of the story page: the story, its opinions, the names and links around it."""
+    links = [*context["related_stories"], context["previous_story"], context["next_story"]]
+    tag_ids = [tag["pk"] for tag in context["tags"]]
+    pagecache.depends_on(
+        request,
+        scopes.story(story.pk),
+        scopes.opinions(story.pk),
+        scopes.OPINION_POLICY,
+        scopes.PEOPLE,
+        scopes.NAVIGATION,
+        *(scopes.story(link.pk) for link in links if link is not None),
+        *(scopes.tag(pk) for pk in tag_ids),
+        *(scopes.related_tag(pk) for pk in tag_ids),
+        *([scopes.related_section(story.section_id)] if story.section_id else []),
+    )
 
 
 # --- Previews (the editorial workflow's; see StoryAdmin) ---------------------

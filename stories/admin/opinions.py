@@ -15,8 +15,6 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-import pagecache
-
 from .. import opinions, workflow
 from ..dates import format_local
 from ..forms import BannedWordForm
@@ -251,11 +249,6 @@ class ModerationPolicyAdmin(admin.ModelAdmin):
         if policy is None and self.has_add_permission(request):
             return HttpResponseRedirect(reverse("admin:stories_moderationpolicy_add"))
         return super().changelist_view(request, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # The closing delay decides whether story pages show the form.
-        pagecache.purge_public_pages_on_commit()
 
 
 @admin.register(BannedWord)

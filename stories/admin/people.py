@@ -12,8 +12,6 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
-import pagecache
-
 from ..forms import reject_control_characters, reject_line_breaks
 from ..models import Profile
 
@@ -87,6 +85,3 @@ class PersonAdmin(UserAdmin):
         if "public_slug" not in form.fields:  # the add form: no name yet, so no address either
             return
         Profile.objects.assign(obj, form.cleaned_data["public_slug"])
-        if any(name in form.changed_data for name in PUBLIC_FIELDS):
-            # Bylines and author pages show these on cached public pages.
-            pagecache.purge_public_pages_on_commit()

@@ -19,8 +19,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-import pagecache
-
 from .. import images, previews, revisions, workflow
 from ..dates import format_local
 from ..models import Correction, Highlight, Status, Story, display_name
@@ -253,15 +251,6 @@ class StoryAdmin(ArchiveListAdmin):
         if form.instance.status == Status.PUBLISHED:
             comment += " Live at once (published story)."
         return comment
-
-    def delete_model(self, request, obj):
-        # A deleted story must leave the public pages as an unpublished one does.
-        super().delete_model(request, obj)
-        pagecache.purge_public_pages_on_commit()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        pagecache.purge_public_pages_on_commit()
 
     # --- Pages ---
 

@@ -16,9 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-import pagecache
-
-from .. import images, revisions
+from .. import images, purging, revisions
 from ..dates import format_local
 from ..models import Highlight, Section, Status, Story, Tag
 from .rights import PERMISSION_BACKEND, can_edit
@@ -119,7 +117,11 @@ def edit_stories(
     stories = [edit.story for edit in edits]
     # No savepoint of its own: a refused edit undoes the caller's whole transaction, which is what every
     # caller (the admin's save, an import's group, a restore) wants, for two queries fewer.
-    with transaction.atomic(savepoint=False):
+    # The pages showing these stories are purged after the commit: a bulk update sends no signal.
+    with (
+        transaction.atomic(savepoint=False),
+        purging.stories_changing(story.pk for story in stories if story.pk is not None) as changing,
+    ):
         new = [story for story in stories if story.pk is None]
         for story in new:
             if user is not None and not can_edit(user, story):
@@ -127,6 +129,7 @@ def edit_stories(
             story.created_by = story.created_by or user
             story.last_edited_by = user
             story.save()
+        changing.also(story.pk for story in new)
         existing = [edit for edit in edits if edit.story.pk is not None and edit.story not in new]
         if existing:
             _write_edits(existing, user, set(fields), locked=locked)
@@ -137,9 +140,6 @@ def edit_stories(
         for edit in edits:
             if edit.comment is not None:
                 revisions.record(edit.story, user, edit.comment)
-        if any(story.status == Status.PUBLISHED for story in stories):
-            # One purge for the whole save: the stories' fields, highlights, bylines and corrections.
-            pagecache.purge_public_pages_on_commit()
 
 
 def _write_edits(edits: list[Edit], user, fields: set[str], *, locked: bool) -> None:

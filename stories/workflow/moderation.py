@@ -6,8 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-import pagecache
-
 from ..models import ModerationPolicy, Opinion, OpinionStatus, Story
 from .rights import may_approve_imported_opinions, may_moderate
 from .rules import TransitionError
@@ -27,13 +25,10 @@ def moderate(opinion: Opinion, user, decision: str) -> Opinion:
         raise PermissionDenied("You may not moderate opinions.")
     with transaction.atomic():
         locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
-        was_public = locked.status == OpinionStatus.APPROVED
         locked.status = decision
         locked.moderated_by = user
         locked.moderated_at = timezone.now()
-        locked.save(update_fields=["status", "moderated_by", "moderated_at"])
-        if was_public or decision == OpinionStatus.APPROVED:
-            pagecache.purge_public_pages_on_commit()
+        locked.save(update_fields=["status", "moderated_by", "moderated_at"])  # purges its story's opinions
     opinion.status, opinion.moderated_by, opinion.moderated_at = locked.status, locked.moderated_by, locked.moderated_at
     return opinion
 

@@ -6,8 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-import pagecache
-
+from .. import purging
 from ..models import Highlight, Status, Story, StoryTransition
 from .notifications import notify
 from .rights import may
@@ -93,7 +92,6 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             actor=user,
             comment=comment,
         )
-        pagecache.purge_public_pages_on_commit()
         transaction.on_commit(lambda: notify(name, locked, user, comment))
 
     story.status = locked.status
@@ -149,9 +147,9 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
             ]
             story.status, story.published_at, story.updated_at = Status.PUBLISHED, at_by_pk[story.pk], now
             story.version += 1  # as every transition does (see _transition)
-        Story.objects.bulk_update(moving, ["status", "published_at", "updated_at", "version"])
+        with purging.stories_changing(story.pk for story in moving):  # a bulk update sends no signal
+            Story.objects.bulk_update(moving, ["status", "published_at", "updated_at", "version"])
         StoryTransition.objects.bulk_create(transitions)
-        pagecache.purge_public_pages_on_commit()
 
     moved = {story.pk: story for story in moving}
     for story, _at in stories_with_times:

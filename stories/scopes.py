@@ -1,0 +1,166 @@
+"""What a public page shows, named once: the scopes pages depend on and changes purge.
+
+A page names the scopes of what it shows (`pagecache.depends_on`); a change purges the scopes of what it
+touched (`stories.purging`). The names are also what a shared HTTP cache in front purges by (surrogate keys),
+so they are made here and nowhere else.
+
+- `story-<pk>`: the story's own page, and every link to it (related stories, previous and next);
+- `opinions-<pk>`: the opinions shown under a story;
+- `front`: the front page and the site's feed;
+- `section-<pk>`, `tag-<pk>`, `person-<pk>`: the list of that section's, tag's or person's stories (their
+  page and feed); a tag's also every page that shows its name;
+- `people`: every page that shows bylines (people's names and author links);
+- `related-section-<pk>`, `related-tag-<pk>`: the "related stories" of every story in that section or
+  with that tag, which a story joining it may enter;
+- `archive`: what reaches every live story (search, the filtered front page, sitemaps);
+- `navigation`: the sections in every page's navigation;
+- `opinion-policy`: the site-wide rules that decide whether a story page shows the opinion form.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, Value
+
+from .models import Status, Story
+
+FRONT = "front"
+ARCHIVE = "archive"
+PEOPLE = "people"
+NAVIGATION = "navigation"
+OPINION_POLICY = "opinion-policy"
+
+
+def story(pk) -> str:
+    return f"story-{pk}"
+
+
+def opinions(pk) -> str:
+    return f"opinions-{pk}"
+
+
+def section(pk) -> str:
+    return f"section-{pk}"
+
+
+def tag(pk) -> str:
+    return f"tag-{pk}"
+
+
+def person(pk) -> str:
+    return f"person-{pk}"
+
+
+def related_section(pk) -> str:
+    return f"related-section-{pk}"
+
+
+def related_tag(pk) -> str:
+    return f"related-tag-{pk}"
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """What decides where a story shows: whether readers see it, when, in which section, tags and bylines."""
+
+    pk: int
+    status: str
+    published_at: datetime | None
+    section_id: int | None
+    tag_ids: frozenset[int]
+    author_ids: frozenset[int]
+
+    def is_live(self, now) -> bool:
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= now
+
+    def is_scheduled(self, now) -> bool:
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > now
+
+    def placement(self):
+        """What moves the story among the lists and the related stories of others."""
+        return (self.published_at, self.section_id, self.tag_ids)
+
+
+def story_states(pks) -> dict[int, StoryState]:
+    """The current state of each story of `pks` still in the database: two queries, whatever their number."""
+    pks = set(pks)
+    if not pks:
+        return {}
+    rows = Story.objects.filter(pk__in=pks).values_list("pk", "status", "published_at", "section_id")
+    tagged = (
+        Story.tags.through.objects.filter(story_id__in=pks)
+        .annotate(kind=Value("tag"))
+        .values_list("story_id", "kind", "tag_id")
+    )
+    signed = (
+        Story.authors.through.objects.filter(story_id__in=pks)
+        .annotate(kind=Value("byline"))
+        .values_list("story_id", "kind", "user_id")
+    )
+    tags, authors = {}, {}
+    for story_id, kind, pk in tagged.union(signed, all=True):
+        (tags if kind == "tag" else authors).setdefault(story_id, set()).add(pk)
+    return {
+        pk: StoryState(pk, status, when, section_id, frozenset(tags.get(pk, ())), frozenset(authors.get(pk, ())))
+        for pk, status, when, section_id in rows
+    }
+
+
+def shown_by(state: StoryState) -> set[str]:
+    """The scopes of every page that shows the story while it is live."""
+    return {
+        story(state.pk),
+        FRONT,
+        ARCHIVE,
+        *([section(state.section_id)] if state.section_id else []),
+        *(tag(pk) for pk in state.tag_ids),
+        *(person(pk) for pk in state.author_ids),
+    }
+
+
+def joined_by(states) -> set[str]:
+    """The scopes of the pages stories entering (or moving within) the live lists may appear on, beyond their
+    own: the related stories of their sections and tags, and their neighbours' previous and next links (one
+    query, whatever their number)."""
+    found, neighbours = set(), Q()
+    live = Story.objects.live()
+    for state in states:
+        if state.section_id:
+            found.add(related_section(state.section_id))
+        found.update(related_tag(pk) for pk in state.tag_ids)
+        others, when = live.exclude(pk=state.pk), state.published_at
+        older = others.filter(published_at__lte=when).newest_first().values("pk")[:1]
+        newer = others.filter(published_at__gte=when).order_by("published_at", "pk").values("pk")[:1]
+        neighbours |= Q(pk__in=older) | Q(pk__in=newer)
+    if neighbours:
+        found.update(story(pk) for pk in Story.objects.filter(neighbours).values_list("pk", flat=True))
+    return found
+
+
+def _entered(before: StoryState | None, after: StoryState, now) -> bool:
+    return before is None or not before.is_live(now) or before.placement() != after.placement()
+
+
+@dataclass
+class Changes:
+    """What changes to stories purge: the pages that showed them or show them now, and where they may appear."""
+
+    now: datetime
+    shown: set[str] = field(default_factory=set)
+    entering: list[StoryState] = field(default_factory=list)
+    # Whether a scheduled story was among them: the next go-live time may have moved.
+    scheduling: bool = False
+
+    def add(self, before: StoryState | None, after: StoryState | None) -> None:
+        """A change from `before` to `after`: `None` stands for a story that did not exist (before) or no
+        longer does (after). A draft that stays a draft purges nothing: no reader saw it, none will."""
+        for state in (before, after):
+            if state is not None:
+                if state.is_live(self.now):
+                    self.shown |= shown_by(state)
+                self.scheduling |= state.is_scheduled(self.now)
+        if after is not None and after.is_live(self.now) and _entered(before, after, self.now):
+            self.entering.append(after)
+
+    def scopes(self) -> set[str]:
+        return self.shown | joined_by(self.entering) if self.entering else set(self.shown)
