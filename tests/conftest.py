@@ -104,10 +104,9 @@ def _fresh_cache(monkeypatch):
 
     # This process's view of the cache starts anew too: no outage pause, no purge owed, no near copies.
     monkeypatch.setattr(page_cache, "_down_until", 0.0)
-    monkeypatch.setattr(page_cache, "_purge_owed", False)
-    monkeypatch.setattr(
-        page_cache, "_near", page_cache.NearCache(page_cache.CHANGES_CHANNEL, on_failure=page_cache._cache_failed)
-    )
+    monkeypatch.setattr(page_cache, "_owed", set())
+    near = page_cache.NearCache(page_cache.CHANGES_CHANNEL, on_failure=page_cache._cache_failed)
+    monkeypatch.setattr(page_cache, "_near", near)
     cache.clear()
     yield
     # A test may have stopped the cache server its settings still point at (the outage tests).

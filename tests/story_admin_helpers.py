@@ -1,12 +1,13 @@
-"""Building the story admin's POST data the way the change form sends it."""
+"""Building the desk's POST data the way its change forms send it: a story's, a person's."""
 
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
-from stories.models import Status
+from stories.models import Profile, Status
 
 
 def change_url(story):
@@ -81,3 +82,30 @@ def story_form_data(story=None, highlights=None, base_version=None, corrections=
             data.update({f"corrections-{j}-kind": kind, f"corrections-{j}-text": text})
     data.update(fields)
     return data
+
+
+def person_change_url(person):
+    return f"/admin/auth/user/{person.pk}/change/"
+
+
+def person_form_data(person, **changes):
+    """The user admin's change form as the browser sends it, with `changes`."""
+    joined = timezone.localtime(person.date_joined)
+    profile = Profile.objects.filter(user=person).first()
+    data = {
+        "username": person.username,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "public_slug": profile.slug if profile else "",
+        "email": person.email,
+        "is_active": "on",
+        "is_staff": "on" if person.is_staff else "",
+        "groups": [g.pk for g in person.groups.all()],
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "_save": "Save",
+        **changes,
+    }
+    return {name: value for name, value in data.items() if value != ""} | {
+        name: value for name, value in changes.items() if value == ""
+    }

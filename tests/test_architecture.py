@@ -28,7 +28,7 @@ GROUPS = {
     ],
     "models": ["stories.models", "stories.migrations"],
     "documents": ["stories.importing"],
-    "domain": ["stories.workflow", "stories.revisions"],
+    "domain": ["stories.workflow", "stories.revisions", "stories.scopes", "stories.purging"],
     "imports": ["stories.ingest"],
     "reader": [
         "stories.views",

@@ -3,7 +3,7 @@
 import pytest
 from django.utils.cache import get_max_age
 
-from pagecache import purge_public_pages
+from pagecache import purge_everything
 from stories.models import Story
 from tests.factories import StoryFactory
 
@@ -48,7 +48,7 @@ def test_a_reader_with_a_current_copy_gets_304_without_a_body(client, story, cac
 def test_a_changed_page_is_sent_again_in_full(client, story):
     first = client.get("/")
     Story.objects.filter(pk=story.pk).update(title="Council delays the eastern tram line")
-    purge_public_pages()
+    purge_everything()
 
     response = client.get("/", headers={"if-none-match": first["ETag"]})
 

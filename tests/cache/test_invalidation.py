@@ -11,31 +11,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-import pagecache as page_cache
-from harness.servers import redis_cache_settings, throwaway_redis
-from pagecache import purge_public_pages_on_commit
+from pagecache import EVERYTHING, purge_on_commit
 from stories import workflow
 from stories.models import OpinionStatus, Story
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_store")]
 
 REDIS_PORT = 8148
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    with throwaway_redis(REDIS_PORT) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True, params=["local memory", "Redis"])
-def page_store(request, settings):
-    """The cache the site runs on: local memory (the default), or Redis with this process's near cache."""
-    if request.param == "Redis":
-        settings.CACHES = redis_cache_settings(request.getfixturevalue("redis_server"))
-        page_cache.cache.clear()
-    return request.param
 
 
 @pytest.fixture
@@ -139,7 +122,7 @@ def test_an_edit_to_a_published_story_reaches_readers(client, story, django_capt
     assert "Council approves" in client.get(story.get_absolute_url()).text
 
     with django_capture_on_commit_callbacks(execute=True):
-        purge_public_pages_on_commit()
+        purge_on_commit(EVERYTHING)
 
     # ... and the purge after the edit's commit replaces it everywhere.
     assert "Council delays" in client.get(story.get_absolute_url()).text

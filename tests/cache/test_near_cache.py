@@ -80,7 +80,7 @@ def test_a_purge_announced_by_another_process_reaches_this_one(client, private_r
     other = run_manage(
         "shell",
         "-c",
-        "from pagecache import purge_public_pages; purge_public_pages()",
+        "from pagecache import purge_everything; purge_everything()",
         env_extra={"CACHE_URL": private_redis.url},
     )
     assert other.returncode == 0, other.stderr

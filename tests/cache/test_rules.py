@@ -48,12 +48,34 @@ def plain(request):
     return _counted("plain")
 
 
+def unscoped(request):
+    return _counted("unscoped")
+
+
 urlpatterns = [
-    path("cookie/", page_cache.cache_public(sets_a_cookie)),
-    path("preview/", page_cache.cache_public(preview)),
-    path("form/", page_cache.cache_public(form_page)),
-    path("plain/", page_cache.cache_public(plain)),
+    path("cookie/", page_cache.cache_public(sets_a_cookie, scopes=["test"])),
+    path("preview/", page_cache.cache_public(preview, scopes=["test"])),
+    path("form/", page_cache.cache_public(form_page, scopes=["test"])),
+    path("plain/", page_cache.cache_public(plain, scopes=["test"])),
+    path("unscoped/", page_cache.cache_public(unscoped)),
 ]
+
+
+@pytest.mark.urls(__name__)
+def test_a_page_that_names_no_scope_is_never_stored(client):
+    # Nothing could purge it: it would stay wrong until it expired.
+    first, second = client.get("/unscoped/"), client.get("/unscoped/")
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "miss")
+    assert first.content != second.content
+
+
+@pytest.mark.urls(__name__)
+def test_a_purge_of_another_scope_leaves_the_page_cached(client):
+    first = client.get("/plain/").content
+    page_cache.purge("story-1", "front")
+    assert client.get("/plain/").content == first
+    page_cache.purge("test")
+    assert client.get("/plain/").content != first
 
 
 @pytest.fixture
@@ -133,7 +155,7 @@ def test_the_csp_nonce_of_a_cached_page_matches_its_own_header(client, story):
 def test_a_stale_page_is_served_while_another_worker_recomputes_it(client, settings):
     settings.CACHE_MIDDLEWARE_SECONDS = 0  # every stored page is stale at once
     first = client.get("/plain/").content
-    key = page_cache.LOCK_KEY.format(version=page_cache.public_version(), digest=_digest("/plain/"))
+    key = page_cache.LOCK_KEY.format(sequence=page_cache._sequence(), digest=_digest("/plain/"))
     assert page_cache.cache.add(key, 1)  # another worker holds the recompute lock
 
     response = client.get("/plain/")
@@ -147,7 +169,7 @@ def test_a_stale_page_is_served_while_another_worker_recomputes_it(client, setti
 @pytest.mark.urls(__name__)
 def test_a_worker_waits_briefly_for_a_page_being_computed_then_computes_it(client, monkeypatch):
     monkeypatch.setattr(page_cache, "LOCK_WAIT_SECONDS", 0.05)
-    key = page_cache.LOCK_KEY.format(version=page_cache.public_version(), digest=_digest("/plain/"))
+    key = page_cache.LOCK_KEY.format(sequence=page_cache._sequence(), digest=_digest("/plain/"))
     assert page_cache.cache.add(key, 1)
 
     response = client.get("/plain/")

@@ -1,4 +1,5 @@
-"""Backup and restore keep every row: scripts/backup round trips on SQLite and on PostgreSQL."""
+"""Backup and restore keep every row: scripts/backup round trips on SQLite and on PostgreSQL; a restore purges the
+cached pages."""
 
 import json
 
@@ -102,3 +103,27 @@ def test_postgres_backup_and_restore_keep_every_row(tmp_path, postgres_databases
     source, target = (_env(url) for url in postgres_databases)
     _populate(source)
     _round_trip(source, target, tmp_path / "newsroom.dump")
+
+
+REDIS_PORT = 8158  # private_redis's
+
+
+@pytest.mark.django_db
+def test_a_restore_purges_every_cached_page(tmp_path, client, private_redis):
+    """The restore's rows send no signal: without a purge, a story the backup holds in review stayed public
+    for the pages' whole lifetime."""
+    from tests.factories import StoryFactory
+
+    story = StoryFactory(published=True, title="Council approves the eastern tram line")
+    for url in ["/", story.get_absolute_url()]:
+        client.get(url)
+        assert client.get(url)["X-Cache"] == "hit"  # stored in the Redis the restore will reach
+
+    env = _env(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    manage(env, "migrate", "--noinput")
+    _backup(env, "create", str(tmp_path / "newsroom.sqlite3"))
+    env["CACHE_URL"] = private_redis.url
+    assert "Purged every cached public page" in _backup(env, "restore", str(tmp_path / "newsroom.sqlite3"))
+
+    for url in ["/", story.get_absolute_url()]:
+        assert client.get(url)["X-Cache"] == "miss", url

@@ -22,6 +22,7 @@ from django.utils import timezone
 import stories.migrations
 from stories.models import Correction, Profile
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
+from tests.story_admin_helpers import person_change_url, person_form_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -258,33 +259,6 @@ def test_the_demo_staff_have_public_slugs_and_demo_bylines_link_to_them(client):
 # --- The user admin: names and public slug ------------------------------------------------------------------
 
 
-def _person_url(person):
-    return f"/admin/auth/user/{person.pk}/change/"
-
-
-def _person_form(person, **changes):
-    """The user admin's change form as the browser sends it, with `changes`."""
-    joined = timezone.localtime(person.date_joined)
-    profile = Profile.objects.filter(user=person).first()
-    data = {
-        "username": person.username,
-        "first_name": person.first_name,
-        "last_name": person.last_name,
-        "public_slug": profile.slug if profile else "",
-        "email": person.email,
-        "is_active": "on",
-        "is_staff": "on" if person.is_staff else "",
-        "groups": [g.pk for g in person.groups.all()],
-        "date_joined_0": joined.strftime("%Y-%m-%d"),
-        "date_joined_1": joined.strftime("%H:%M:%S"),
-        "_save": "Save",
-        **changes,
-    }
-    return {name: value for name, value in data.items() if value != ""} | {
-        name: value for name, value in changes.items() if value == ""
-    }
-
-
 @pytest.fixture
 def ann(db):
     return UserFactory(username="qx7-login", first_name="Ann", last_name="Lee", role="Writers")
@@ -292,7 +266,7 @@ def ann(db):
 
 def test_the_user_admin_shows_the_public_slug_beside_the_names(client, admin_user, ann):
     client.force_login(admin_user)
-    html = client.get(_person_url(ann)).content.decode()
+    html = client.get(person_change_url(ann)).content.decode()
     assert 'name="public_slug" value="ann-lee"' in html
     assert html.index('name="last_name"') < html.index('name="public_slug"') < html.index('name="email"')
     listed = client.get("/admin/auth/user/?q=ann-lee").content.decode()
@@ -306,7 +280,7 @@ def test_a_new_public_slug_moves_the_author_page_and_every_byline(
     assert client.get("/authors/ann-lee/").status_code == 200  # cached now
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(_person_url(ann), _person_form(ann, public_slug="ann-lee-harbour"))
+        response = client.post(person_change_url(ann), person_form_data(ann, public_slug="ann-lee-harbour"))
     assert response.status_code == 302
     assert Profile.objects.get(user=ann).slug == "ann-lee-harbour"
     client.logout()
@@ -322,21 +296,21 @@ def test_a_renamed_person_keeps_their_address_and_the_byline_shows_the_new_name(
     client.get(story.get_absolute_url())  # cached with the old name
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(_person_url(ann), _person_form(ann, last_name="Lee-Okafor"))
+        client.post(person_change_url(ann), person_form_data(ann, last_name="Lee-Okafor"))
     client.logout()
     assert '<a rel="author" href="/authors/ann-lee/">Ann Lee-Okafor</a>' in client.get(story.get_absolute_url()).text
 
 
 def test_an_empty_public_slug_is_made_from_the_name(client, admin_user, ann):
     client.force_login(admin_user)
-    client.post(_person_url(ann), _person_form(ann, first_name="Annika", public_slug=""))
+    client.post(person_change_url(ann), person_form_data(ann, first_name="Annika", public_slug=""))
     assert Profile.objects.get(user=ann).slug == "annika-lee"
 
 
 def test_a_person_left_without_a_name_or_an_address_has_no_author_page(client, admin_user, ann):
     StoryFactory(published=True, authors=[ann])
     client.force_login(admin_user)
-    client.post(_person_url(ann), _person_form(ann, first_name="", last_name="", public_slug=""))
+    client.post(person_change_url(ann), person_form_data(ann, first_name="", last_name="", public_slug=""))
     assert not Profile.objects.filter(user=ann).exists()
     client.logout()
     assert client.get("/authors/ann-lee/").status_code == 404
@@ -362,7 +336,7 @@ def test_a_public_slug_that_is_taken_a_login_name_or_not_a_slug_is_refused(clien
     UserFactory(username="someone", first_name="Bo", last_name="Kim")
     UserFactory(username="zeta-login", first_name="Zeta", last_name="Ng")
     client.force_login(admin_user)
-    response = client.post(_person_url(ann), _person_form(ann, public_slug=slug))
+    response = client.post(person_change_url(ann), person_form_data(ann, public_slug=slug))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["public_slug"]
     assert Profile.objects.get(user=ann).slug == "ann-lee"
@@ -379,13 +353,13 @@ HOSTILE = CONTROL_CHARACTERS + LINE_BREAKS
 def test_a_name_with_a_control_character_or_a_line_break_is_refused(client, admin_user, ann, field, character):
     before = getattr(ann, field)
     client.force_login(admin_user)
-    response = client.post(_person_url(ann), _person_form(ann, **{field: f"An{character}na"}))
+    response = client.post(person_change_url(ann), person_form_data(ann, **{field: f"An{character}na"}))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors[field]
     ann.refresh_from_db()
     assert getattr(ann, field) == before
     # At either end it is refused too, or trimmed with the spaces: never kept.
-    client.post(_person_url(ann), _person_form(ann, **{field: f"{character}Anna{character}"}))
+    client.post(person_change_url(ann), person_form_data(ann, **{field: f"{character}Anna{character}"}))
     ann.refresh_from_db()
     assert not any(c in getattr(ann, field) for c in HOSTILE)
 
@@ -393,7 +367,7 @@ def test_a_name_with_a_control_character_or_a_line_break_is_refused(client, admi
 @pytest.mark.parametrize("name", ["Zoë", "O'Brien-Ångström", "Nguyễn Văn", "李", "Anne-Marie", "D’Arcy"])
 def test_names_of_every_alphabet_and_punctuation_are_kept(client, admin_user, ann, name):
     client.force_login(admin_user)
-    response = client.post(_person_url(ann), _person_form(ann, first_name=name))
+    response = client.post(person_change_url(ann), person_form_data(ann, first_name=name))
     assert response.status_code == 302
     ann.refresh_from_db()
     assert ann.first_name == name
