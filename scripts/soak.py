@@ -15,6 +15,12 @@ At the end it compares what the site acknowledged with what it stored: every
 acknowledged opinion must be stored exactly once, and nothing refused may be
 stored. It exits non-zero on any 5xx, connection error or mismatch, and prints
 the figures (as JSON with --json).
+
+Every public page says in X-Cache how the page cache answered it (hit, stale,
+miss, bypass). The figures count those answers over all reader GETs, overall
+and by page, and give the hit ratio: (hit + stale) / (hit + stale + miss +
+bypass), among the responses that carry X-Cache (/healthz and readers the cache
+does not serve, such as one with a message waiting, carry none).
 """
 
 import argparse
@@ -46,6 +52,8 @@ from harness.servers import (  # noqa: E402
 )
 
 MARKER = "soak-"
+# What the page cache answers in X-Cache (pagecache.cache_public): from a stored copy, fresh or stale, or computed.
+OUTCOMES = ("hit", "stale", "miss", "bypass")
 
 
 def parse_args(argv=None):
@@ -82,6 +90,10 @@ class Tally:
         self.refused: dict[str, int] = {}
         self.unknown: set[str] = set()
         self.double_sends = 0
+        # The page cache's answer (X-Cache) to each reader GET, overall and by page.
+        self.cache_outcomes = Counter()
+        self.cache_by_path: dict[str, Counter] = {}
+        self.without_x_cache = 0
 
     def request(self, browser, method, path, **kwargs):
         started = time.monotonic()
@@ -98,7 +110,26 @@ class Tally:
             self.statuses[response.status] += 1
             if response.status >= 500:
                 self.server_errors.append(f"{method} {path}: {response.status}")
+            if method == "GET":
+                outcome = response.headers.get("x-cache")
+                if outcome:
+                    self.cache_outcomes[outcome] += 1
+                    self.cache_by_path.setdefault(key, Counter())[outcome] += 1
+                else:  # not a cached view (/healthz), or a reader the cache does not serve (signed in, messages)
+                    self.without_x_cache += 1
         return response
+
+
+def hit_ratio(outcomes: Counter) -> float | None:
+    """Answers from a stored copy, fresh or stale, among the answers of the page cache (None: no answer)."""
+    served = outcomes["hit"] + outcomes["stale"]
+    answered = sum(outcomes[k] for k in OUTCOMES)
+    return round(served / answered, 4) if answered else None
+
+
+def outcome_counts(outcomes: Counter) -> dict:
+    """Every outcome, in OUTCOMES' order (zeros included), then any other X-Cache value seen."""
+    return {k: outcomes[k] for k in [*OUTCOMES, *sorted(set(outcomes) - set(OUTCOMES))]}
 
 
 def reading_paths(front_page: str) -> tuple[list[str], list[str]]:
@@ -214,10 +245,15 @@ def run(args) -> dict:
         "server_errors_5xx": len(tally.server_errors),
         "connection_errors": len(tally.connection_errors),
         "latency_p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "latency_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1) if latencies else None,
         "latency_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1) if latencies else None,
         "slowest_median_ms": {
             k: round(statistics.median(v) * 1000) for k, v in sorted(tally.by_path.items(), key=lambda kv: -max(kv[1]))
         },
+        "hit_ratio": hit_ratio(tally.cache_outcomes),
+        "cache_outcomes": outcome_counts(tally.cache_outcomes),
+        "responses_without_x_cache": tally.without_x_cache,
+        "hit_ratio_by_path": {k: hit_ratio(v) for k, v in sorted(tally.cache_by_path.items())},
         "opinions_acknowledged": len(tally.acknowledged),
         "opinions_stored": sum(stored.values()),
         "opinions_refused": dict(sorted(Counter(tally.refused.values()).items())),
