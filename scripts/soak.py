@@ -8,8 +8,9 @@ Each client reads pages (front page, story pages, sections, search, the feed)
 and, now and then, becomes a new reader who opens a story, waits as a person
 would, and sends an opinion through the real form (CSRF token, signed
 time-to-submit token, empty honeypot) from an address of its own in
-127.0.0.0/8. Some readers press "Send" twice; some regulars send more than the
-rate limit allows. Traffic goes to 127.0.0.1 only and stops by itself.
+127.0.0.0/8, then follows the redirect back to the story. Some readers press
+"Send" twice; some regulars send more than the rate limit allows. Traffic goes
+to 127.0.0.1 only and stops by itself.
 
 At the end it compares what the site acknowledged with what it stored: every
 acknowledged opinion must be stored exactly once, and nothing refused may be
@@ -37,6 +38,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -180,6 +182,11 @@ def client(number, args, deadline, tally, stories, paths, min_seconds):
                     tally.acknowledged.add(text)
                 elif answer.status < 500:
                     tally.refused[text] = answer.status
+        if answer is not None and answer.status == 303 and time.monotonic() < deadline:
+            # As a browser does: back to the story, which shows the thanks and so clears the messages cookie
+            # (until then the page cache does not serve this reader).
+            location = urlsplit(answer.headers.get("location") or story)
+            tally.request(reader, "GET", f"{location.path}?{location.query}" if location.query else location.path)
 
 
 def run(args) -> dict:
