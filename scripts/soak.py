@@ -12,10 +12,17 @@ time-to-submit token, empty honeypot) from an address of its own in
 "Send" twice; some regulars send more than the rate limit allows. Traffic goes
 to 127.0.0.1 only and stops by itself.
 
+Meanwhile a moderator, signed in to the admin as the demo's moderator, works
+the opinion queue: every --moderate-every seconds it approves the oldest
+pending opinion the soak's readers sent, with the queue's "Approve" action (the
+changelist form, CSRF token and all). Each approval is a change readers see, so
+it purges the page cache.
+
 At the end it compares what the site acknowledged with what it stored: every
 acknowledged opinion must be stored exactly once, and nothing refused may be
-stored. It exits non-zero on any 5xx, connection error or mismatch, and prints
-the figures (as JSON with --json).
+stored; every approval the admin confirmed must be stored as approved, and no
+other soak opinion may be. It exits non-zero on any 5xx, connection error,
+failed approval or mismatch, and prints the figures (as JSON with --json).
 
 Every public page says in X-Cache how the page cache answered it (hit, stale,
 miss, bypass). The figures count those answers over all reader GETs, overall
@@ -38,7 +45,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,12 +55,18 @@ from harness.servers import (  # noqa: E402
     Browser,
     Site,
     ThrowawayRedis,
+    manage,
     prepare_site,
     production_env,
     stored_opinions,
 )
 
 MARKER = "soak-"
+# The demo moderator that prepare_site seeds (seed_demo's ACCOUNTS and DEMO_PASSWORD), in the Moderators group.
+MODERATOR = "moderator"
+MODERATOR_PASSWORD = "newsroom-demo"  # noqa: S105 - seed_demo's printed demo password
+MODERATOR_SOURCE = "127.0.0.9"  # readers use 127.1.0.0 and up
+APPROVED = "1 opinion approved"  # the admin's message after approving one (OpinionAdmin._decide)
 # What the page cache answers in X-Cache (pagecache.cache_public): from a stored copy, fresh or stale, or computed.
 OUTCOMES = ("hit", "stale", "miss", "bypass")
 
@@ -73,9 +86,18 @@ def parse_args(argv=None):
         help="start a private redis-server here for the shared cache, as in production (0: per-worker memory)",
     )
     parser.add_argument("--opinion-share", type=float, default=0.2, help="share of client turns that post")
+    parser.add_argument(
+        "--moderate-every",
+        type=float,
+        default=3.0,
+        help="seconds between two approvals by the moderator in the admin (default 3; 0: no moderator)",
+    )
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.moderate_every < 0:
+        parser.error("--moderate-every must be 0 (no moderator) or more")
+    return args
 
 
 class Tally:
@@ -96,6 +118,27 @@ class Tally:
         self.cache_outcomes = Counter()
         self.cache_by_path: dict[str, Counter] = {}
         self.without_x_cache = 0
+        # The moderator's work: its requests (kept out of the readers' figures), the opinions it asked to
+        # approve and those the admin confirmed, turns that found nothing pending, and what went wrong.
+        self.desk_requests = 0
+        self.asked_to_approve: set[str] = set()
+        self.approved: set[str] = set()
+        self.idle_turns = 0
+        self.moderation_errors: list[str] = []
+
+    def desk(self, browser, method, path, **kwargs):
+        """A moderator's request: a 5xx or connection error counts as a reader's does, nothing else is mixed in."""
+        try:
+            response = browser.request(method, path, **kwargs)
+        except OSError as exc:
+            with self.lock:
+                self.connection_errors.append(f"{method} {path}: {exc!r} (moderator)")
+            return None
+        with self.lock:
+            self.desk_requests += 1
+            if response.status >= 500:
+                self.server_errors.append(f"{method} {path}: {response.status} (moderator)")
+        return response
 
     def request(self, browser, method, path, **kwargs):
         started = time.monotonic()
@@ -189,6 +232,79 @@ def client(number, args, deadline, tally, stories, paths, min_seconds):
             tally.request(reader, "GET", f"{location.path}?{location.query}" if location.query else location.path)
 
 
+def sign_in(desk, tally, admin: str) -> bool:
+    """Log in to the admin as the moderator, through the login form (CSRF cookie and token)."""
+    page = tally.desk(desk, "GET", f"{admin}login/")
+    form = find_form(page.text, "username") if page is not None and page.status == 200 else None
+    if form is None:
+        tally.moderation_errors.append(f"no login form at {admin}login/ ({page and page.status})")
+        return False
+    data = {**form["fields"], "username": MODERATOR, "password": MODERATOR_PASSWORD}
+    answer = tally.desk(desk, "POST", form["attrs"].get("action") or f"{admin}login/", form=data)
+    if answer is None or answer.status != 302:
+        tally.moderation_errors.append(f"login as {MODERATOR} answered {answer and answer.status}, not a redirect")
+        return False
+    return True
+
+
+def approve_one(desk, tally, queue: str) -> None:
+    """Approve the oldest pending soak opinion with the queue's "Approve" action, as a moderator would."""
+    page = tally.desk(desk, "GET", queue)
+    if page is None or page.status != 200:
+        tally.moderation_errors.append(f"the queue answered {page and page.status}")
+        return
+    form = find_form(page.text, "action")
+    # The rows' checkboxes, in the queue's order: oldest first.
+    pending = re.findall(r'<input type="checkbox" name="_selected_action" value="([^"]+)"', page.text)
+    if form is None or not pending:
+        with tally.lock:
+            tally.idle_turns += 1
+        return
+    chosen = pending[0]
+    with tally.lock:
+        tally.asked_to_approve.add(chosen)
+    # The changelist form as the browser sends it: its fields, the action chosen, one row ticked, "Run" pressed.
+    data = {**form["fields"], "action": "approve_selected", "_selected_action": chosen, "index": "0"}
+    answer = tally.desk(desk, "POST", form["attrs"].get("action") or queue, form=data)
+    if answer is None or answer.status != 302:
+        tally.moderation_errors.append(f"approving {chosen} answered {answer and answer.status}, not a redirect")
+        return
+    shown = tally.desk(desk, "GET", answer.headers.get("location") or queue)
+    if shown is None or APPROVED not in shown.text:
+        tally.moderation_errors.append(f"approving {chosen}: no {APPROVED!r} message after the redirect")
+        return
+    with tally.lock:
+        tally.approved.add(chosen)
+
+
+def moderator(args, deadline, tally, admin: str) -> None:
+    """Every --moderate-every seconds, approve one pending opinion that the soak's readers sent."""
+    desk = Browser(args.port, source=MODERATOR_SOURCE)
+    if not sign_in(desk, tally, admin):
+        return
+    # The queue shows pending opinions by default; the search keeps to the soak's own, so that every approval
+    # can be checked against what is stored, and the demo's pending opinions are left as seeded.
+    queue = f"{admin}stories/opinion/?{urlencode({'q': MARKER})}"
+    turn = time.monotonic() + args.moderate_every
+    while turn < deadline:
+        time.sleep(max(0.0, turn - time.monotonic()))
+        approve_one(desk, tally, queue)
+        turn += args.moderate_every
+
+
+def stored_statuses(env: dict) -> dict[str, str]:
+    """The status of each of the soak's stored opinions, by primary key."""
+    out = manage(
+        env,
+        "shell",
+        "-c",
+        "from stories.models import Opinion\n"
+        f"for pk, status in Opinion.objects.filter(body__startswith={MARKER!r}).values_list('pk', 'status'):\n"
+        "    print(f'STATUS:{pk}:{status}')",
+    )
+    return dict(line[7:].split(":", 1) for line in out.splitlines() if line.startswith("STATUS:"))
+
+
 def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-soak-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'soak.sqlite3'}"
@@ -225,6 +341,9 @@ def run(args) -> dict:
             threading.Thread(target=client, args=(n, args, deadline, tally, stories, paths, min_seconds))
             for n in range(args.clients)
         ]
+        if args.moderate_every:
+            admin = "/" + env.get("ADMIN_PATH", "admin/").strip("/") + "/"
+            threads.append(threading.Thread(target=moderator, args=(args, deadline, tally, admin)))
         for t in threads:
             t.start()
         for t in threads:
@@ -236,11 +355,14 @@ def run(args) -> dict:
             redis.stop()
 
     stored = stored_opinions(env, prefix=MARKER)
+    statuses = stored_statuses(env)
+    approved_stored = {pk for pk, status in statuses.items() if status == "approved"}
     missing = sorted(tally.acknowledged - set(stored))
     duplicated = sorted(text for text, count in stored.items() if count > 1)
     stored_but_refused = sorted(set(stored) & set(tally.refused) - tally.acknowledged)
     unexplained = sorted(set(stored) - tally.acknowledged - tally.unknown)
     latencies = sorted(tally.latencies)
+    problems = [*tally.server_errors, *tally.connection_errors, *tally.moderation_errors, *missing, *duplicated]
     return {
         "duration_s": round(elapsed, 1),
         "clients": args.clients,
@@ -266,11 +388,20 @@ def run(args) -> dict:
         "opinions_refused": dict(sorted(Counter(tally.refused.values()).items())),
         "opinions_unknown_outcome": len(tally.unknown),
         "double_sends": tally.double_sends,
+        "moderate_every_s": args.moderate_every,
+        "approvals": len(tally.approved),
+        "moderation_idle_turns": tally.idle_turns,
+        "moderation_errors": len(tally.moderation_errors),
+        "moderator_requests": tally.desk_requests,
+        "opinions_stored_by_status": dict(sorted(Counter(statuses.values()).items())),
+        # Confirmed by the admin but not approved in the database, or approved without the moderator asking.
+        "approved_but_not_stored": len(tally.approved - approved_stored),
+        "stored_approved_unasked": len(approved_stored - tally.asked_to_approve),
         "acknowledged_but_missing": len(missing),
         "stored_more_than_once": len(duplicated),
         "stored_but_refused": len(stored_but_refused),
         "stored_unacknowledged": len(unexplained),
-        "examples": (tally.server_errors + tally.connection_errors + missing + duplicated)[:5],
+        "examples": problems[:5],
         "workdir": str(workdir),
     }
 
@@ -283,6 +414,9 @@ def healthy(figures: dict) -> bool:
         and figures["stored_more_than_once"] == 0
         and figures["stored_but_refused"] == 0
         and figures["stored_unacknowledged"] == 0
+        and figures["moderation_errors"] == 0
+        and figures["approved_but_not_stored"] == 0
+        and figures["stored_approved_unasked"] == 0
         and figures["opinions_acknowledged"] == figures["opinions_stored"]
     )
 
