@@ -305,6 +305,12 @@ def stored_statuses(env: dict) -> dict[str, str]:
     return dict(line[7:].split(":", 1) for line in out.splitlines() if line.startswith("STATUS:"))
 
 
+def redis_dbsize(port: int) -> int:
+    import redis  # the client the site's cache uses; needed only with a Redis of our own
+
+    return redis.Redis(port=port, socket_timeout=5).dbsize()
+
+
 def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-soak-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'soak.sqlite3'}"
@@ -315,6 +321,12 @@ def run(args) -> dict:
         redis = ThrowawayRedis(args.redis_port)
         redis.start()
         cache_url = redis.url
+    elif args.redis_port:
+        print(
+            "redis-server is not installed: each worker caches pages in its own memory, so the hit ratio is not "
+            "production's (scripts/ensure-redis installs it)",
+            file=sys.stderr,
+        )
     env = production_env(database_url, workdir / "static", CACHE_URL=cache_url)
     try:
         prepare_site(env)
@@ -349,6 +361,8 @@ def run(args) -> dict:
         for t in threads:
             t.join(timeout=args.duration + 120)
         elapsed = time.monotonic() - started
+        # Keys the workers left in the throwaway Redis: the pages, the version and the rate limits were shared.
+        redis_keys = redis_dbsize(redis.port) if redis else None
     finally:
         site.stop()
         if redis:
@@ -368,6 +382,7 @@ def run(args) -> dict:
         "clients": args.clients,
         "database": "postgresql" if database_url.startswith("postgres") else "sqlite",
         "cache": "redis" if redis else "per-worker memory",
+        "redis_keys_at_end": redis_keys,
         "requests": sum(tally.statuses.values()),
         "requests_per_s": round(sum(tally.statuses.values()) / elapsed, 1),
         "statuses": dict(sorted(tally.statuses.items())),
