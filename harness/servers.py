@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -367,6 +368,23 @@ class Response:
         return self.body.decode("utf-8", "replace")
 
 
+def _deletes(morsel) -> bool:
+    """True for a Set-Cookie that deletes its cookie (Max-Age 0 or less, or an Expires in the past), as
+    Django's delete_cookie sends: a browser then forgets it, instead of sending it on with an empty value."""
+    max_age = morsel["max-age"]
+    if max_age:
+        try:
+            return int(max_age) <= 0
+        except ValueError:
+            pass
+    if morsel["expires"]:
+        try:
+            return parsedate_to_datetime(morsel["expires"]).timestamp() <= time.time()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 class Browser:
     """One reader: its own cookies and, optionally, its own loopback address (127.x.y.z).
 
@@ -408,7 +426,10 @@ class Browser:
                 jar = SimpleCookie()
                 jar.load(value)
                 for name, morsel in jar.items():
-                    self.cookies[name] = morsel.value
+                    if _deletes(morsel):
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
             return Response(raw.status, headers_out, data)
         finally:
             connection.close()
