@@ -1,5 +1,6 @@
 import logging
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest
@@ -9,6 +10,12 @@ from django.template.loader import render_to_string
 
 logger = logging.getLogger("newsroom.db")
 
+# SQLSTATEs of a connection the server refused or ended, besides class 08 (connection exception): the server
+# shutting down (admin_shutdown), restarting after a crash (crash_shutdown), starting or in recovery
+# (cannot_connect_now).
+SERVER_ENDED_CONNECTION = frozenset({"57P01", "57P02", "57P03"})
+
+# For errors the driver did not classify: SQLite's, and any raised with a message alone.
 CONNECTION_HINTS = (
     "connection refused",
     "could not connect",
@@ -54,6 +61,14 @@ class DatabaseUnavailableMiddleware:
         # A lost or refused connection, not a bad query (which stays a 500 and gets fixed).
         if isinstance(exception, InterfaceError):
             return True
+        cause = exception.__cause__  # Django's error wraps the driver's
+        if isinstance(cause, psycopg.Error):
+            if cause.sqlstate:  # the server said what went wrong
+                return cause.sqlstate.startswith("08") or cause.sqlstate in SERVER_ENDED_CONNECTION
+            # Raised by psycopg itself, with no word from a server: a timeout while connecting, or the base class
+            # it uses for every connection it could not make or lost (refused, host not found, socket closed).
+            if isinstance(cause, psycopg.errors.ConnectionTimeout) or type(cause) is psycopg.OperationalError:
+                return True
         text = str(exception).lower()
         return any(hint in text for hint in CONNECTION_HINTS)
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "stories",
+    "newsroom.apps.NewsroomConfig",  # the project's system checks (newsroom/checks.py)
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,10 @@ FEED = (scopes.NAVIGATION, scopes.PEOPLE)
 FRONT_FEED = (*FEED, scopes.FRONT)
 SITEMAP = (scopes.NAVIGATION, scopes.ARCHIVE)
 
+# Django's 404 page, told that its navigation may be left out (stories.navigation.on_error_page). The 500 page
+# needs no such word: it stands alone, extending nothing, so that it renders whatever broke.
+handler404 = views.page_not_found
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),

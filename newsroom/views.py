@@ -2,7 +2,10 @@ import logging
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+
+from stories.navigation import on_error_page
 
 logger = logging.getLogger("newsroom.health")
 
@@ -18,3 +21,9 @@ def healthz(request):
         logger.warning("Health check failed: database unreachable (%s)", type(exc).__name__)
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
+
+
+def page_not_found(request, exception):
+    """Django's 404 page; without its navigation if the database cannot give it."""
+    on_error_page(request)
+    return defaults.page_not_found(request, exception)

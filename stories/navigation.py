@@ -9,12 +9,26 @@ from .models import Section
 
 
 def nav_sections(request) -> list[Section]:
-    """The sections of the site's navigation: read once per request, and only when something asks."""
+    """The sections of the site's navigation: read once per request, and only when something asks.
+
+    A database error propagates (a page that needs the sections cannot be made without them: the reader gets
+    the 503 page, or the 500 page), except on the 404 page, marked by `on_error_page`.
+    """
     pagecache.depends_on(request, scopes.NAVIGATION)  # the page shows them: a renamed section purges it
     if not hasattr(request, "_nav_sections"):
         try:
             request._nav_sections = list(Section.objects.all())
         except DatabaseError:
-            # Navigation is decoration: a 404 page rendered while the database is away still renders.
+            if not getattr(request, "_nav_optional", False):
+                raise
             request._nav_sections = []
     return request._nav_sections
+
+
+def on_error_page(request) -> None:
+    """Mark `request` as answered by an error page (the 404 page), whose navigation is decoration.
+
+    Rendered while the database is away, that page goes without its sections rather than failing too.
+    A page readers asked for never does: it would be stored in the page cache without them.
+    """
+    request._nav_optional = True
