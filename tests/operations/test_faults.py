@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from redis import Redis
 
 from harness.forms import find_form
 from harness.servers import (
@@ -153,6 +154,46 @@ def test_postgres_outage_gives_friendly_503s_and_the_site_recovers_by_itself(pos
 def redis():
     with throwaway_redis(REDIS_PORT) as server:
         yield server
+
+
+WARM = ["/", "/section/city/", SEEN_BEFORE, "/feed/"]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="runs in the PostgreSQL pass of the suite")
+def test_with_postgres_down_the_pages_redis_holds_are_still_served_and_stay_warm(
+    postgres, redis, static_root, tmp_path
+):
+    """Once the remembered go-live time expired, the lookup's database query failed, that was taken for a cache
+    failure, and every reader got the 503 page although Redis held their pages; the cache came back cold."""
+    # Without the near cache every lookup goes to Redis (a near copy would spare the database anyway).
+    env = production_env(postgres.url, static_root, CACHE_URL=redis.url, CACHE_NEAR_PAGES="0", CONN_MAX_AGE="60")
+    prepare_site(env)
+    site = Site(env, SITE_PORT, tmp_path / "site.log")
+    site.start()
+    try:
+        reader = Browser(site.port, source="127.0.0.3")
+        for path in WARM:
+            reader.get(path)
+            assert reader.get(path).headers.get("x-cache") == "hit", path
+
+        postgres.stop()
+        # The go-live time the cache remembers expires: the next lookup has to ask the database, which is away.
+        Redis.from_url(redis.url).delete(":1:newsroom:next-go-live")
+        for path in WARM:
+            response = reader.get(path)
+            assert (response.status, response.headers.get("x-cache")) == (200, "hit"), path
+        _assert_friendly_503(reader.get(FIRST_SEEN_DURING_OUTAGE))  # never stored: it cannot be made
+
+        postgres.start()
+        assert _wait_until(lambda: reader.get("/healthz").status == 200), "the site did not recover"
+        for path in WARM:  # still warm: nothing was purged for an outage that was not the cache's
+            assert reader.get(path).headers.get("x-cache") == "hit", path
+    finally:
+        site.stop()
+    log = site.output()
+    assert "Traceback" not in log, log[-3000:]
+    assert "Cache unavailable" not in log, log[-3000:]
 
 
 def test_redis_outage_serves_uncached_pages_and_opinions_still_arrive(redis, static_root, tmp_path):
