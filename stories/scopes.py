@@ -31,32 +31,23 @@ NAVIGATION = "navigation"
 OPINION_POLICY = "opinion-policy"
 
 
-def story(pk) -> str:
-    return f"story-{pk}"
+def _named(kind: str):
+    """The maker of the scope names of one kind: `story(12)` is "story-12"."""
+
+    def name(pk) -> str:
+        return f"{kind}-{pk}"
+
+    name.__name__ = kind.replace("-", "_")
+    return name
 
 
-def opinions(pk) -> str:
-    return f"opinions-{pk}"
-
-
-def section(pk) -> str:
-    return f"section-{pk}"
-
-
-def tag(pk) -> str:
-    return f"tag-{pk}"
-
-
-def person(pk) -> str:
-    return f"person-{pk}"
-
-
-def related_section(pk) -> str:
-    return f"related-section-{pk}"
-
-
-def related_tag(pk) -> str:
-    return f"related-tag-{pk}"
+story = _named("story")
+opinions = _named("opinions")
+section = _named("section")
+tag = _named("tag")
+person = _named("person")
+related_section = _named("related-section")
+related_tag = _named("related-tag")
 
 
 @dataclass(frozen=True)
