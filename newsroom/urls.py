@@ -15,8 +15,8 @@ admin.site.index_title = "Newsroom desk"
 
 # What the feeds and sitemaps show (see stories.scopes).
 FEED = (scopes.NAVIGATION, scopes.PEOPLE)
-FRONT_FEED = (*FEED, scopes.FRONT)
-SITEMAP = (scopes.NAVIGATION, scopes.ARCHIVE)
+FRONT_FEED = (*FEED, scopes.LISTS)
+SITEMAP = (scopes.NAVIGATION, scopes.LISTS)
 
 # Django's 404 page, told that its navigation may be left out (stories.navigation.on_error_page). The 500 page
 # needs no such word: it stands alone, extending nothing, so that it renders whatever broke.

@@ -128,7 +128,7 @@ class LatestStoriesAtomFeed(LatestStoriesFeed):
 class SectionFeed(LatestStoriesFeed):
     def get_object(self, request, slug):
         section = get_object_or_404(Section, slug=slug)
-        pagecache.depends_on(request, scopes.section(section.pk))
+        pagecache.depends_on(request, scopes.section(section.slug))
         return section
 
 

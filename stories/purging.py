@@ -168,12 +168,23 @@ def _opinion_deleted(sender, instance, **kwargs):
 # --- Names shown around the stories --------------------------------------------------------------
 
 
+def _slug_before(sender, instance, **kwargs):
+    """A section's, tag's or profile's slug before the save: pages of the old address are purged too."""
+    key = "user_id" if sender is Profile else "pk"
+    found = sender.objects.filter(pk=getattr(instance, key)).values_list("slug", flat=True).first()
+    instance._slugs = {slug for slug in (found, instance.slug) if slug}
+
+
+def _slugs(instance) -> set[str]:
+    return getattr(instance, "_slugs", None) or {instance.slug}
+
+
 def _section_changed(sender, instance, **kwargs):
-    _purge({scopes.NAVIGATION, scopes.section(instance.pk), scopes.ARCHIVE})
+    _purge({scopes.NAVIGATION, scopes.LISTS, *(scopes.section(slug) for slug in _slugs(instance))})
 
 
 def _tag_changed(sender, instance, **kwargs):
-    _purge({scopes.tag(instance.pk), scopes.ARCHIVE})
+    _purge({scopes.LISTS, *(scopes.tag(slug) for slug in _slugs(instance))})
 
 
 def _person_before(sender, instance, **kwargs):
@@ -186,15 +197,20 @@ def _person_after(sender, instance, created=False, **kwargs):
     before = getattr(instance, "_shown_before", None)
     if created or before == tuple(getattr(instance, name) for name in PERSON_FIELDS):
         return  # a new person is on no byline yet; a new password or login shows nowhere
-    _purge({scopes.person(instance.pk), scopes.PEOPLE})
+    _purge({scopes.PEOPLE, *_author_pages(instance)})
 
 
 def _person_deleted(sender, instance, **kwargs):
-    _purge({scopes.person(instance.pk), scopes.PEOPLE})
+    _purge({scopes.PEOPLE, *_author_pages(instance)})
+
+
+def _author_pages(person) -> set[str]:
+    slug = Profile.objects.filter(user_id=person.pk).values_list("slug", flat=True).first()
+    return {scopes.author(slug)} if slug else set()
 
 
 def _profile_changed(sender, instance, **kwargs):
-    _purge({scopes.person(instance.user_id), scopes.PEOPLE})
+    _purge({scopes.PEOPLE, *(scopes.author(slug) for slug in _slugs(instance))})
 
 
 def _policy_changed(sender, instance, **kwargs):
@@ -217,13 +233,16 @@ def _receivers():
         (pre_save, Opinion, _opinion_before),
         (post_save, Opinion, _opinion_after),
         (post_delete, Opinion, _opinion_deleted),
+        (pre_save, Section, _slug_before),
         (post_save, Section, _section_changed),
         (post_delete, Section, _section_changed),
+        (pre_save, Tag, _slug_before),
         (post_save, Tag, _tag_changed),
         (post_delete, Tag, _tag_changed),
         (pre_save, people, _person_before),
         (post_save, people, _person_after),
         (post_delete, people, _person_deleted),
+        (pre_save, Profile, _slug_before),
         (post_save, Profile, _profile_changed),
         (post_delete, Profile, _profile_changed),
         (post_save, ModerationPolicy, _policy_changed),

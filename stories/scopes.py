@@ -2,17 +2,16 @@
 
 A page names the scopes of what it shows (`pagecache.depends_on`); a change purges the scopes of what it
 touched (`stories.purging`). The names are also what a shared HTTP cache in front purges by (surrogate keys),
-so they are made here and nowhere else.
+so they are made here and nowhere else. DESIGN.md fixes the first five.
 
-- `story-<pk>`: the story's own page, and every link to it (related stories, previous and next);
-- `opinions-<pk>`: the opinions shown under a story;
-- `front`: the front page and the site's feed;
-- `section-<pk>`, `tag-<pk>`, `person-<pk>`: the list of that section's, tag's or person's stories (their
-  page and feed); a tag's also every page that shows its name;
+- `story-<id>`: the story's own page, and every link to it (related stories, previous and next);
+- `section-<slug>`, `tag-<slug>`, `author-<slug>`: the list of that section's, tag's or author's stories (their
+  page and feed; an author by their public slug); a tag's also every page that shows its name;
+- `lists`: the lists every live story is on (the front page and its feed, search, sitemaps);
+- `opinions-<id>`: the opinions shown under a story;
 - `people`: every page that shows bylines (people's names and author links);
-- `related-section-<pk>`, `related-tag-<pk>`: the "related stories" of every story in that section or
+- `related-section-<slug>`, `related-tag-<slug>`: the "related stories" of every story in that section or
   with that tag, which a story joining it may enter;
-- `archive`: what reaches every live story (search, the filtered front page, sitemaps);
 - `navigation`: the sections in every page's navigation;
 - `opinion-policy`: the site-wide rules that decide whether a story page shows the opinion form.
 """
@@ -24,8 +23,7 @@ from django.db.models import Q, Value
 
 from .models import Status, Story
 
-FRONT = "front"
-ARCHIVE = "archive"
+LISTS = "lists"
 PEOPLE = "people"
 NAVIGATION = "navigation"
 OPINION_POLICY = "opinion-policy"
@@ -34,8 +32,8 @@ OPINION_POLICY = "opinion-policy"
 def _named(kind: str):
     """The maker of the scope names of one kind: `story(12)` is "story-12"."""
 
-    def name(pk) -> str:
-        return f"{kind}-{pk}"
+    def name(key) -> str:
+        return f"{kind}-{key}"
 
     name.__name__ = kind.replace("-", "_")
     return name
@@ -45,7 +43,7 @@ story = _named("story")
 opinions = _named("opinions")
 section = _named("section")
 tag = _named("tag")
-person = _named("person")
+author = _named("author")
 related_section = _named("related-section")
 related_tag = _named("related-tag")
 
@@ -57,9 +55,10 @@ class StoryState:
     pk: int
     status: str
     published_at: datetime | None
-    section_id: int | None
-    tag_ids: frozenset[int]
-    author_ids: frozenset[int]
+    # Slugs: the section's, the tags', and the public ones of the people on the byline (who have one).
+    section: str | None
+    tags: frozenset[str]
+    authors: frozenset[str]
 
     def is_live(self, now) -> bool:
         return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= now
@@ -69,7 +68,7 @@ class StoryState:
 
     def placement(self):
         """What moves the story among the lists and the related stories of others."""
-        return (self.published_at, self.section_id, self.tag_ids)
+        return (self.published_at, self.section, self.tags)
 
 
 def story_states(pks) -> dict[int, StoryState]:
@@ -77,23 +76,24 @@ def story_states(pks) -> dict[int, StoryState]:
     pks = set(pks)
     if not pks:
         return {}
-    rows = Story.objects.filter(pk__in=pks).values_list("pk", "status", "published_at", "section_id")
+    rows = Story.objects.filter(pk__in=pks).values_list("pk", "status", "published_at", "section__slug")
     tagged = (
         Story.tags.through.objects.filter(story_id__in=pks)
         .annotate(kind=Value("tag"))
-        .values_list("story_id", "kind", "tag_id")
+        .values_list("story_id", "kind", "tag__slug")
     )
     signed = (
         Story.authors.through.objects.filter(story_id__in=pks)
         .annotate(kind=Value("byline"))
-        .values_list("story_id", "kind", "user_id")
+        .values_list("story_id", "kind", "user__profile__slug")
     )
     tags, authors = {}, {}
-    for story_id, kind, pk in tagged.union(signed, all=True):
-        (tags if kind == "tag" else authors).setdefault(story_id, set()).add(pk)
+    for story_id, kind, slug in tagged.union(signed, all=True):
+        if slug:  # a person without a public slug has no author page
+            (tags if kind == "tag" else authors).setdefault(story_id, set()).add(slug)
     return {
-        pk: StoryState(pk, status, when, section_id, frozenset(tags.get(pk, ())), frozenset(authors.get(pk, ())))
-        for pk, status, when, section_id in rows
+        pk: StoryState(pk, status, when, section, frozenset(tags.get(pk, ())), frozenset(authors.get(pk, ())))
+        for pk, status, when, section in rows
     }
 
 
@@ -101,11 +101,10 @@ def shown_by(state: StoryState) -> set[str]:
     """The scopes of every page that shows the story while it is live."""
     return {
         story(state.pk),
-        FRONT,
-        ARCHIVE,
-        *([section(state.section_id)] if state.section_id else []),
-        *(tag(pk) for pk in state.tag_ids),
-        *(person(pk) for pk in state.author_ids),
+        LISTS,
+        *([section(state.section)] if state.section else []),
+        *(tag(slug) for slug in state.tags),
+        *(author(slug) for slug in state.authors),
     }
 
 
@@ -116,9 +115,9 @@ def joined_by(states) -> set[str]:
     found, neighbours = set(), Q()
     live = Story.objects.live()
     for state in states:
-        if state.section_id:
-            found.add(related_section(state.section_id))
-        found.update(related_tag(pk) for pk in state.tag_ids)
+        if state.section:
+            found.add(related_section(state.section))
+        found.update(related_tag(slug) for slug in state.tags)
         others, when = live.exclude(pk=state.pk), state.published_at
         older = others.filter(published_at__lte=when).newest_first().values("pk")[:1]
         newer = others.filter(published_at__gte=when).order_by("published_at", "pk").values("pk")[:1]

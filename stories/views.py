@@ -129,7 +129,7 @@ def home(request):
         )
         page = list_page(request, stories.newest_first().with_reader_relations())
     # Any live story may answer a filter; the plain front page shows the newest.
-    pagecache.depends_on(request, scopes.PEOPLE, scopes.ARCHIVE if filterset is not None else scopes.FRONT)
+    pagecache.depends_on(request, scopes.PEOPLE, scopes.LISTS)
     context = {
         "page": page,
         "filter": filterset,
@@ -144,7 +144,7 @@ def section(request, slug):
     current = next((s for s in nav_sections(request) if s.slug == slug), None)
     if current is None:
         raise Http404("No such section.")
-    pagecache.depends_on(request, scopes.section(current.pk), scopes.PEOPLE)
+    pagecache.depends_on(request, scopes.section(current.slug), scopes.PEOPLE)
     context = {"section": current, "heading": current.name, "current_section": current}
     queryset = Story.objects.live().filter(section=current)
     return render(
@@ -154,7 +154,7 @@ def section(request, slug):
 
 def tag(request, slug):
     current = get_object_or_404(Tag, slug=slug)
-    pagecache.depends_on(request, scopes.tag(current.pk), scopes.PEOPLE)
+    pagecache.depends_on(request, scopes.tag(current.slug), scopes.PEOPLE)
     context = {"tag": current, "heading": current.name, "kicker": "Tag"}
     queryset = Story.objects.live().filter(tags=current)
     return render(
@@ -168,7 +168,7 @@ def author(request, slug):
     shown = ("pk", people.USERNAME_FIELD, "first_name", "last_name", "profile__slug")  # what a byline shows
     found = people.objects.select_related("profile").only(*shown).filter(is_active=True)
     person = get_object_or_404(found, profile__slug=slug)
-    pagecache.depends_on(request, scopes.person(person.pk), scopes.PEOPLE)
+    pagecache.depends_on(request, scopes.author(slug), scopes.PEOPLE)
     context = {"author": person, "heading": display_name(person), "kicker": "Stories by"}
     queryset = Story.objects.live().filter(authors=person)
     context = _story_list(request, context, queryset, person.profile.get_absolute_url())
@@ -179,7 +179,7 @@ def author(request, slug):
 
 
 def search_page(request):
-    pagecache.depends_on(request, scopes.ARCHIVE, scopes.PEOPLE)
+    pagecache.depends_on(request, scopes.LISTS, scopes.PEOPLE)
     form = search.SearchForm(request.GET)
     page, results, capped = None, [], False
     if form.is_valid() and form.cleaned_data["q"]:
@@ -319,7 +319,7 @@ def _surroundings_query(*, pk, now):
                 last_name="last_name",
                 public_slug="profile__slug",
             ),
-            tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), pk="pk", name="name", slug="slug"),
+            tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
             correction_list=_json_list(
                 Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
             ),
@@ -449,7 +449,7 @@ def story_detail(request, slug):
 def _story_page_shows(request, story, context) -> None:
     """The scopes of the story page: the story, its opinions, the names and links around it."""
     links = [*context["related_stories"], context["previous_story"], context["next_story"]]
-    tag_ids = [tag["pk"] for tag in context["tags"]]
+    tag_slugs = [tag["slug"] for tag in context["tags"]]
     pagecache.depends_on(
         request,
         scopes.story(story.pk),
@@ -458,9 +458,9 @@ def _story_page_shows(request, story, context) -> None:
         scopes.PEOPLE,
         scopes.NAVIGATION,
         *(scopes.story(link.pk) for link in links if link is not None),
-        *(scopes.tag(pk) for pk in tag_ids),
-        *(scopes.related_tag(pk) for pk in tag_ids),
-        *([scopes.related_section(story.section_id)] if story.section_id else []),
+        *(scopes.tag(slug) for slug in tag_slugs),
+        *(scopes.related_tag(slug) for slug in tag_slugs),
+        *([scopes.related_section(story.section.slug)] if story.section_id else []),
     )
 
 

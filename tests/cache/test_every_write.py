@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+import pagecache as page_cache
 from stories import models, purging, workflow
 from stories.models import OpinionStatus, Story
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
@@ -326,3 +327,20 @@ def test_a_change_to_each_watched_model_reaches_the_page_that_shows_it(
         setattr(row, change.field, change.value)
         row.save()
     assert (change.shown or change.value) in client.get(change.page(tram)).text
+
+
+def test_the_scopes_carry_the_names_design_gives_them(client, tram):
+    """The names a shared cache in front purges by: story-<id>, section-<slug>, tag-<slug>, author-<slug>, lists."""
+    story_page = tram.get_absolute_url()
+    pages = [story_page, "/section/city/", "/tag/transport/", "/authors/ann-lee/", "/"]
+    purged_by = {
+        f"story-{tram.pk}": {story_page},
+        "section-city": {"/section/city/"},
+        "tag-transport": {"/tag/transport/", story_page},  # the story page shows the tag's name
+        "author-ann-lee": {"/authors/ann-lee/"},
+        "lists": {"/"},
+    }
+    for scope, expected in purged_by.items():
+        warm(client, pages)
+        page_cache.purge(scope)
+        assert {url for url in pages if client.get(url)["X-Cache"] == "miss"} == expected, scope
