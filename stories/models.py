@@ -189,6 +189,16 @@ class Tag(models.Model):
 HIGHLIGHT_LIST = models.Prefetch("highlights", to_attr="highlight_list")
 
 
+def is_live(status: str, published_at, now=None) -> bool:
+    """What `StoryQuerySet.live()` selects, for one story's status and publication time (at `now`)."""
+    return status == Status.PUBLISHED and published_at is not None and published_at <= (now or timezone.now())
+
+
+def is_scheduled(status: str, published_at, now=None) -> bool:
+    """What `StoryQuerySet.scheduled()` selects: published, with its time still to come."""
+    return status == Status.PUBLISHED and published_at is not None and published_at > (now or timezone.now())
+
+
 class StoryQuerySet(models.QuerySet):
     def live(self, at=None):
         """What readers may see: published and already live (at `at`, by default now).
@@ -345,11 +355,11 @@ class Story(models.Model):
 
     @property
     def is_live(self):
-        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+        return is_live(self.status, self.published_at)
 
     @property
     def is_scheduled(self):
-        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
+        return is_scheduled(self.status, self.published_at)
 
     @property
     def last_modified(self):

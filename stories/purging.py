@@ -29,7 +29,6 @@ from .models import (
     OpinionStatus,
     Profile,
     Section,
-    Status,
     Story,
     StoryTransition,
     Tag,
@@ -170,8 +169,7 @@ def _opinion_deleted(sender, instance, **kwargs):
 
 def _slug_before(sender, instance, **kwargs):
     """A section's, tag's or profile's slug before the save: pages of the old address are purged too."""
-    key = "user_id" if sender is Profile else "pk"
-    found = sender.objects.filter(pk=getattr(instance, key)).values_list("slug", flat=True).first()
+    found = sender.objects.filter(pk=instance.pk).values_list("slug", flat=True).first() if instance.pk else None
     instance._slugs = {slug for slug in (found, instance.slug) if slug}
 
 
@@ -187,15 +185,22 @@ def _tag_changed(sender, instance, **kwargs):
     _purge({scopes.LISTS, *(scopes.tag(slug) for slug in _slugs(instance))})
 
 
-def _person_before(sender, instance, **kwargs):
+def _shows_person(update_fields) -> bool:
+    """Whether a save may change what readers see of a person (a login's `last_login` update does not)."""
+    return update_fields is None or not set(update_fields).isdisjoint(PERSON_FIELDS)
+
+
+def _person_before(sender, instance, update_fields=None, **kwargs):
+    if not (instance.pk and _shows_person(update_fields)):
+        instance._shown_before = None
+        return
     people = get_user_model()
-    found = people.objects.filter(pk=instance.pk).values_list(*PERSON_FIELDS).first() if instance.pk else None
-    instance._shown_before = found
+    instance._shown_before = people.objects.filter(pk=instance.pk).values_list(*PERSON_FIELDS).first()
 
 
-def _person_after(sender, instance, created=False, **kwargs):
+def _person_after(sender, instance, created=False, update_fields=None, **kwargs):
     before = getattr(instance, "_shown_before", None)
-    if created or before == tuple(getattr(instance, name) for name in PERSON_FIELDS):
+    if created or not _shows_person(update_fields) or before == tuple(getattr(instance, n) for n in PERSON_FIELDS):
         return  # a new person is on no byline yet; a new password or login shows nowhere
     _purge({scopes.PEOPLE, *_author_pages(instance)})
 
@@ -275,9 +280,7 @@ def next_story_going_live():
 
 def stories_gone_live(since, until) -> set[str]:
     """The scopes of the stories that went live after `since`, up to `until`."""
-    pks = Story.objects.filter(status=Status.PUBLISHED, published_at__gt=since, published_at__lte=until).values_list(
-        "pk", flat=True
-    )
+    pks = Story.objects.live(at=until).filter(published_at__gt=since).values_list("pk", flat=True)
     changes = scopes.Changes(now=until)
     for state in scopes.story_states(pks).values():
         changes.add(None, state)

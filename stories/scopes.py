@@ -21,7 +21,7 @@ from datetime import datetime
 
 from django.db.models import Q, Value
 
-from .models import Status, Story
+from .models import Story, is_live, is_scheduled
 
 LISTS = "lists"
 PEOPLE = "people"
@@ -61,10 +61,10 @@ class StoryState:
     authors: frozenset[str]
 
     def is_live(self, now) -> bool:
-        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= now
+        return is_live(self.status, self.published_at, now)
 
     def is_scheduled(self, now) -> bool:
-        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > now
+        return is_scheduled(self.status, self.published_at, now)
 
     def placement(self):
         """What moves the story among the lists and the related stories of others."""
