@@ -73,7 +73,23 @@ MIDDLEWARE = [
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
+# Reader pages on Jinja2 (stories/jinja2/, templates/jinja2/; the helpers in stories/templating.py), found
+# first; the desk on Django's templates (templates/, the apps' templates/).
+_PER_VISIT = "pagecache.context_processors.per_visit_values"  # last: its values survive the public page cache
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "stories.templating.environment",
+            "context_processors": [
+                "django.contrib.messages.context_processors.messages",
+                "newsroom.context_processors.site",
+                _PER_VISIT,
+            ],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -85,8 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "newsroom.context_processors.site",
-                # After Django's csrf and csp processors: per-visit values survive the public page cache.
-                "pagecache.context_processors.per_visit_values",
+                _PER_VISIT,
             ],
         },
     },

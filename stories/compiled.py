@@ -34,7 +34,7 @@ class Marker:
 
 
 class CompiledQuery:
-    """`build(*variant, **markers)` returns a queryset whose columns are all annotations (`.values(name=…)`).
+    """`build(*variant, **markers)` returns a `.values(…)` queryset: each row comes back as a dict of its columns.
 
     `rows(variant, **arguments)` runs it. A variant holds what Django writes into the SQL itself,
     such as a slice's bounds: each variant seen is compiled once (at most `variants` are kept).
@@ -64,7 +64,10 @@ class CompiledQuery:
         slots = {i: name for i, value in enumerate(params) for name, marker in adapted.items() if value == marker}
         if missing := set(self.markers) - set(slots.values()):
             raise ImproperlyConfigured(f"Arguments {sorted(missing)} are not among the query's parameters {params!r}")
-        return sql, list(params), slots, list(queryset.query.annotation_select)
+        query = queryset.query
+        # The order in which Django's compiler writes the columns: extra, the model's fields, annotations.
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        return sql, list(params), slots, names
 
 
 def db_datetime(value) -> datetime | None:

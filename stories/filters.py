@@ -32,7 +32,7 @@ class StoryFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, sections=(), **kwargs):
         super().__init__(data, *args, **kwargs)
         # Choices from the sections the page already loaded for its navigation: no extra query.
-        self.filters["section"].extra["choices"] = [(s.slug, s.name) for s in sections]
+        self.filters["section"].extra["choices"] = [(s["slug"], s["name"]) for s in sections]
         self.form.fields["tag"].validators.append(validate_slug)
         for name in ("since", "until"):
             # Days far outside the archive would overflow date arithmetic in the database.

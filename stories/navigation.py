@@ -5,10 +5,10 @@ from django.db import DatabaseError
 import pagecache
 
 from . import scopes
-from .models import Section
+from .reading import sections
 
 
-def nav_sections(request) -> list[Section]:
+def nav_sections(request) -> list[dict]:
     """The sections of the site's navigation: read once per request, and only when something asks.
 
     A database error propagates (a page that needs the sections cannot be made without them: the reader gets
@@ -17,12 +17,17 @@ def nav_sections(request) -> list[Section]:
     pagecache.depends_on(request, scopes.NAVIGATION)  # the page shows them: a renamed section purges it
     if not hasattr(request, "_nav_sections"):
         try:
-            request._nav_sections = list(Section.objects.all())
+            request._nav_sections = sections()
         except DatabaseError:
             if not getattr(request, "_nav_optional", False):
                 raise
             request._nav_sections = []
     return request._nav_sections
+
+
+def known_sections(request, sections: list[dict]) -> None:
+    """Give `request` the navigation's sections, read by the page's own query (the story page's)."""
+    request._nav_sections = sections
 
 
 def on_error_page(request) -> None:

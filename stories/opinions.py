@@ -103,52 +103,54 @@ class OpinionPage:
         return self.number - 1
 
 
-def section_context(request, story, form=None) -> dict:
-    """Context for `stories/_opinions.html`: approved opinions, their count, and the form.
+def section_context(request, story: dict, form=None) -> dict:
+    """Context for the Opinions section of the story page (`story`: the page's story, stories.reading).
 
     Costs one query, whatever the number of opinions: the page of opinions, their
     total (a window count) and the policy's closing delay come back together.
     """
     per_page = settings.OPINIONS_PER_PAGE
     number = _requested_page(request)
-    rows = _section_rows(story, number, per_page)
+    rows = _section_rows(story["pk"], number, per_page)
     if not rows:
         # Only a page past the end comes back empty (page 1 always has the story's row).
         number = 1
-        rows = _section_rows(story, number, per_page)
+        rows = _section_rows(story["pk"], number, per_page)
     total = rows[0]["total"]
-    opinions = [
-        Opinion(
-            pk=row["opinion_id"],
-            story=story,
-            author_name=row["opinion_author"],
-            body=row["opinion_body"],
-            created_at=db_datetime(row["opinion_created_at"]),
-        )
+    shown = [
+        {
+            "author_name": row["opinion_author"],
+            "body": row["opinion_body"],
+            "created_at": db_datetime(row["opinion_created_at"]),
+        }
         for row in rows
         if row["opinion_id"] is not None
     ]
     # The policy's closing delay came with the rows: the same row ModerationPolicy.current() reads.
-    policy = ModerationPolicy(close_after_days=rows[0]["close_after_days"])
-    is_open = workflow.opinions_open(story, policy)
+    is_open = workflow.opinions_accepted(
+        live=story["is_live"],
+        closed=story["opinions_closed"],
+        published_at=story["published_at"],
+        close_after_days=rows[0]["close_after_days"],
+    )
     if is_open and form is None:
         form = OpinionForm()
     return {
-        "opinions": opinions,
+        "opinions": shown,
         "opinion_count": total,
         "opinions_page": OpinionPage(number=number, num_pages=max(1, math.ceil(total / per_page))),
         "opinions_page_parameter": PAGE_PARAMETER,
         "opinions_open": is_open,
         "opinion_form": form if is_open else None,
         "opinion_fields": form_fields_html(form) if is_open else "",
-        "opinion_token": per_visit(request, "opinion-token", story.pk) if is_open else "",
+        "opinion_token": per_visit(request, "opinion-token", story["pk"]) if is_open else "",
         "opinion_max_length": settings.OPINION_MAX_LENGTH,
         "opinion_message_tag": MESSAGE_TAG,
     }
 
 
 # The form's fields. A blank form is the same on every story page: rendered once per process.
-_FIELDS = RenderedOnce("stories/_opinions.html#opinion-fields")
+_FIELDS = RenderedOnce("stories/_opinion_fields.html")
 
 
 def form_fields_html(form) -> str:
@@ -194,8 +196,8 @@ def _section_query(offset, limit, *, story_pk):
 _section = CompiledQuery(_section_query, story_pk=Marker(-918_273_646))
 
 
-def _section_rows(story, number: int, per_page: int) -> list[dict]:
-    return _section.rows(((number - 1) * per_page, per_page), story_pk=story.pk)
+def _section_rows(story_pk: int, number: int, per_page: int) -> list[dict]:
+    return _section.rows(((number - 1) * per_page, per_page), story_pk=story_pk)
 
 
 # --- The time-to-submit token -----------------------------------------------

@@ -1,6 +1,7 @@
 """Template partials whose HTML is the same on every page that shows them, rendered once per process."""
 
 from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 
 class RenderedOnce:
@@ -27,7 +28,7 @@ class RenderedOnce:
             self._rendered = (template.template, by_key)
         html = by_key.get(key)
         if html is None:
-            html = template.render(context() if callable(context) else context)
+            html = _rendered(template, context() if callable(context) else context)
             if len(by_key) >= self.keys:
                 by_key.clear()
             by_key[key] = html
@@ -35,4 +36,9 @@ class RenderedOnce:
 
     def render_now(self, context: dict) -> str:
         """The partial rendered for this page alone (a bound form with the reader's input and errors)."""
-        return get_template(self.name).render(context)
+        return _rendered(get_template(self.name), context)
+
+
+def _rendered(template, context) -> str:
+    # A template's output is HTML, escaped where it needed to be: safe to put in a page as it is.
+    return mark_safe(template.render(context))  # noqa: S308

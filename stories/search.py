@@ -25,7 +25,8 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Highlight
+from .links import reader_url
+from .models import Highlight, Story
 from .richtext import html_to_paragraphs, plain_text
 
 logger = logging.getLogger(__name__)
@@ -131,22 +132,59 @@ def matching(queryset, text):
     return queryset
 
 
-def search(queryset, text):
-    """Stories matching `text`, best first, with what the results page shows."""
-    matches = matching(queryset, text)
-    if not full_text():
-        return matches.newest_first().select_related("section")
-    newest = matches.newest_first().values("pk")[:MAX_RANKED]
-    queryset = queryset.model.objects.filter(pk__in=Subquery(newest)).select_related("section")
+def _ranked(queryset, text):
+    """Stories matching `text`, best first, with the headline and a snippet marked (PostgreSQL)."""
+    newest = matching(queryset, text).newest_first().values("pk")[:MAX_RANKED]
     query = _query(text)
     marks = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": CONFIG}
-    return queryset.annotate(
-        rank=SearchRank(F("search_vector"), query),
-        title_marked=SearchHeadline("title", query, highlight_all=True, **marks),
-        snippet_marked=SearchHeadline(
-            "body", query, max_words=SNIPPET_WORDS, min_words=15, max_fragments=2, fragment_delimiter=" … ", **marks
-        ),
-    ).order_by("-rank", "-published_at", "-pk")
+    return (
+        queryset.model.objects.filter(pk__in=Subquery(newest))
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "-published_at", "-pk")
+        .values(
+            "slug",
+            "published_at",
+            section_name=F("section__name"),
+            title_marked=SearchHeadline("title", query, highlight_all=True, **marks),
+            snippet_marked=SearchHeadline(
+                "body", query, max_words=SNIPPET_WORDS, min_words=15, max_fragments=2, fragment_delimiter=" … ", **marks
+            ),
+        )
+    )
+
+
+def results(text, offset: int, limit: int, queryset=None) -> list[dict]:
+    """The results from `offset` of a search for `text` among live stories, best first: each story's address,
+    time and section, and its headline and a snippet as HTML, matches in <mark>, everything else escaped."""
+    if queryset is None:
+        queryset = Story.objects.live()
+    if full_text():
+        rows = _ranked(queryset, text)[offset : offset + limit]
+        return [
+            _result(row, _marked_html(row["title_marked"]), _marked_html(row["snippet_marked"], is_html=True))
+            for row in rows
+        ]
+    words = _words(text)
+    if not words:
+        return []
+    rows = (
+        matching(queryset, text)
+        .newest_first()
+        .values("slug", "title", "standfirst", "body", "published_at", section_name=F("section__name"))[
+            offset : offset + limit
+        ]
+    )
+    return [_result(row, _mark_words(row["title"], words), _mark_words(_snippet(row, words), words)) for row in rows]
+
+
+def _result(row, title, snippet) -> dict:
+    return {
+        "url": reader_url("stories:detail", row["slug"]),
+        "published_at": row["published_at"],
+        "section": row["section_name"],
+        "title": title,
+        "snippet": snippet,
+    }
 
 
 def _marked_html(text, *, is_html=False):
@@ -171,7 +209,7 @@ def _mark_words(plain, words):
 
 
 def _snippet(story, words):
-    paragraphs = html_to_paragraphs(story.body)
+    paragraphs = html_to_paragraphs(story["body"])
     for paragraph in paragraphs:
         lowered = paragraph.lower()
         position = min((lowered.find(w) for w in words if w in lowered), default=-1)
@@ -179,12 +217,4 @@ def _snippet(story, words):
             start = max(0, paragraph.rfind(" ", 0, max(0, position - 80)) + 1)
             text = ("… " if start else "") + paragraph[start : start + 240]
             return text + (" …" if start + 240 < len(paragraph) else "")
-    return story.standfirst or (paragraphs[0][:240] if paragraphs else "")
-
-
-def results(stories, text):
-    """(story, headline HTML, snippet HTML) for each story, matches in <mark>, everything else escaped."""
-    if full_text():
-        return [(s, _marked_html(s.title_marked), _marked_html(s.snippet_marked, is_html=True)) for s in stories]
-    words = _words(text)
-    return [(s, _mark_words(s.title, words), _mark_words(_snippet(s, words), words)) for s in stories]
+    return story["standfirst"] or (paragraphs[0][:240] if paragraphs else "")

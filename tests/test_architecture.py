@@ -41,6 +41,8 @@ GROUPS = {
         "stories.opinions",
         "stories.navigation",
         "stories.templatetags.newsroom",
+        "stories.templating",
+        "stories.reading",
     ],
     "desk": ["stories.admin", "stories.templatetags.newsroom_admin"],
     "commands": ["stories.management"],

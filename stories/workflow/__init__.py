@@ -38,6 +38,7 @@ from .moderation import (
     MODERATION_DECISIONS,
     imported_opinion,
     moderate,
+    opinions_accepted,
     opinions_open,
     receive_opinion,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "may_moderate",
     "moderate",
     "needs_highlights",
+    "opinions_accepted",
     "opinions_open",
     "publish",
     "publish_imported",

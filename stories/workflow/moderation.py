@@ -62,11 +62,22 @@ def imported_opinion(
 
 def opinions_open(story: Story, policy: ModerationPolicy) -> bool:
     """Whether readers may send opinions on `story`: live, not closed by an editor, not past the policy's delay."""
-    if story.opinions_closed or not story.is_live:
+    return opinions_accepted(
+        live=story.is_live,
+        closed=story.opinions_closed,
+        published_at=story.published_at,
+        close_after_days=policy.close_after_days,
+    )
+
+
+def opinions_accepted(*, live: bool, closed: bool, published_at, close_after_days: int | None) -> bool:
+    """`opinions_open` for a story's row: whether it is live, closed by an editor, when it went live, and the
+    policy's closing delay in days (None: never closes)."""
+    if closed or not live:
         return False
-    if policy.close_after_days is None:
+    if close_after_days is None:
         return True
-    return timezone.now() < story.published_at + timedelta(days=policy.close_after_days)
+    return timezone.now() < published_at + timedelta(days=close_after_days)
 
 
 def _received_status(policy: ModerationPolicy, *, breaks_content_rules: bool) -> str:

@@ -30,7 +30,6 @@ def test_staff_who_may_see_a_draft_preview_it_with_the_banner(request, client, w
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tram line draft" in html and BANNER in html
-    assert response.context["preview"] is True
     _assert_private(response)
 
 
