@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -128,13 +128,6 @@ class Profile(models.Model):
         return reader_url("stories:author", self.slug)
 
 
-def author_url(person) -> str | None:
-    """The address of a byline person's author page, from the `public_slug` reader queries give each person
-    (StoryQuerySet.with_reader_relations, the story page's byline); None for a person without one."""
-    slug = getattr(person, "public_slug", None)
-    return reader_url("stories:author", slug) if slug else None
-
-
 def _person(related_name="+", **options):
     """A person a row remembers (who wrote, edited, moderated): kept empty when their account goes."""
     return models.ForeignKey(
@@ -185,10 +178,6 @@ class Tag(models.Model):
         return reader_url("stories:tag", self.slug)
 
 
-# A story's highlights as the plain list `story.highlight_list` (see StoryQuerySet.with_reader_relations).
-HIGHLIGHT_LIST = models.Prefetch("highlights", to_attr="highlight_list")
-
-
 def is_live(status: str, published_at, now=None) -> bool:
     """What `StoryQuerySet.live()` selects, for one story's status and publication time (at `now`)."""
     return status == Status.PUBLISHED and published_at is not None and published_at <= (now or timezone.now())
@@ -232,28 +221,6 @@ class StoryQuerySet(models.QuerySet):
     def newest_first(self):
         """Reader order: newest publication first, the primary key breaking ties (matches story_feed_idx)."""
         return self.order_by("-published_at", "-pk")
-
-    def with_reader_relations(self, *, highlights=True):
-        """What story cards and feeds show of each story, in a fixed number of queries.
-
-        Each story's byline arrives as the list `story.byline` and its highlights as `story.highlight_list`:
-        plain lists, because a prefetch into the related managers builds a manager and a queryset per
-        story just to hold them, which cost more than the queries themselves (about 2 ms on a page of 30).
-
-        Not tags: cards and feeds do not show them. (The story page reads its byline and highlights with its
-        other short lists, in one query: views._surroundings_query.)
-        Bylines come in a fixed order (the people's accounts, oldest first): without one, PostgreSQL may list
-        them differently from one page to the next. Of each person, only what a byline shows is read: never
-        their password hash or email address. Each carries `public_slug`, their author page's address
-        (models.author_url), or None.
-        """
-        people = get_user_model()
-        byline_fields = ("pk", people.USERNAME_FIELD, "first_name", "last_name")
-        # Each person's author page is at their public slug (Profile), in the same query.
-        authors = people.objects.only(*byline_fields).annotate(public_slug=F("profile__slug")).order_by("pk")
-        byline = models.Prefetch("authors", queryset=authors, to_attr="byline")
-        queryset = self.select_related("section").prefetch_related(byline)
-        return queryset.prefetch_related(HIGHLIGHT_LIST) if highlights else queryset
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):

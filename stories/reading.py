@@ -121,9 +121,10 @@ def sections() -> list[dict]:
 CARD_FIELDS = ("pk", "title", "slug", "standfirst", "published_at", "lead_image", "lead_image_alt")
 
 
-def _card_values(queryset):
+def _card_values(queryset, *extra):
     return queryset.values(
         *CARD_FIELDS,
+        *extra,
         section_name=F("section__name"),
         section_slug=F("section__slug"),
         byline_list=_byline_list(OuterRef("pk")),
@@ -155,32 +156,46 @@ def cards(queryset, offset: int, limit: int) -> list[dict]:
     return [card(row) for row in _card_values(queryset)[offset : offset + limit]]
 
 
-def _list_query(offset, limit, *, now, **narrowed):
+def _list_query(offset, limit, *extra, now, **narrowed):
     stories = Story.objects.live(at=now).filter(**narrowed).newest_first()
-    return _card_values(stories)[offset : offset + limit]
+    return _card_values(stories, *extra)[offset : offset + limit]
 
 
-def _compiled_list(lookup: str | None) -> CompiledQuery:
+def _compiled_list(lookup: str | None, *extra) -> CompiledQuery:
     if lookup is None:
-        return CompiledQuery(lambda offset, limit, now: _list_query(offset, limit, now=now), now=NOW)
+        return CompiledQuery(lambda offset, limit, now: _list_query(offset, limit, *extra, now=now), now=NOW)
     return CompiledQuery(
-        lambda offset, limit, now, key: _list_query(offset, limit, now=now, **{lookup: key}), now=NOW, key=KEY
+        lambda offset, limit, now, key: _list_query(offset, limit, *extra, now=now, **{lookup: key}),
+        now=NOW,
+        key=KEY,
     )
 
 
-# Each list's query, built once per process and page position.
-_LISTS = {
-    "front": _compiled_list(None),
-    "section": _compiled_list("section_id"),
-    "tag": _compiled_list("tags"),
-    "author": _compiled_list("authors"),
-}
+# The lists readers see: all live stories (the front page), or a section's, a tag's or a person's (by primary key).
+LOOKUPS = {"front": None, "section": "section_id", "tag": "tags", "author": "authors"}
+# Each list's query, built once per process and page position; a feed's also reads what its items say.
+_LISTS = {kind: _compiled_list(lookup) for kind, lookup in LOOKUPS.items()}
+_FEEDS = {kind: _compiled_list(lookup, "updated_at", "body") for kind, lookup in LOOKUPS.items()}
+
+
+def _arguments(kind, key) -> dict:
+    return {"now": timezone.now()} if kind == "front" else {"now": timezone.now(), "key": key}
 
 
 def list_cards(kind: str, offset: int, limit: int, key=None) -> list[dict]:
     """The cards of a list readers see (`front`, or the `section`, `tag` or `author` whose primary key is `key`)."""
-    arguments = {"now": timezone.now()} if kind == "front" else {"now": timezone.now(), "key": key}
-    return [card(row) for row in _LISTS[kind].rows((offset, limit), **arguments)]
+    return [card(row) for row in _LISTS[kind].rows((offset, limit), **_arguments(kind, key))]
+
+
+def feed_items(kind: str, limit: int, key=None) -> list[dict]:
+    """The newest `limit` stories of a list as its feed shows them: cards with their last change and body."""
+    items = []
+    for row in _FEEDS[kind].rows((0, limit), **_arguments(kind, key)):
+        item = card(row)
+        item["body"] = row["body"]
+        item["last_modified"] = max(filter(None, [db_datetime(row["updated_at"]), item["published_at"]]))
+        items.append(item)
+    return items
 
 
 # --- The story page ---------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def environment(**options) -> jinja2.Environment:
     """The environment of the reader templates (TEMPLATES' Jinja2 backend names it)."""
     # The same page with DEBUG on and off: an undefined name is empty, never printed as itself.
     # Autoescape comes on with the options: Django's Jinja2 backend sets it unless told otherwise.
-    env = jinja2.Environment(**{**options, "undefined": jinja2.Undefined})  # noqa: S701
+    env = jinja2.Environment(**{**options, "undefined": jinja2.Undefined, "keep_trailing_newline": True})  # noqa: S701
     env.globals.update(url=reader_url, static=static, querystring=querystring, language=get_language)
     env.filters.update(timestamp=timestamp, iso=iso, linebreaksbr=linebreaksbr)
     return env
