@@ -132,7 +132,7 @@ def matching(queryset, text):
     return queryset
 
 
-def _ranked(queryset, text):
+def ranked(queryset, text):
     """Stories matching `text`, best first, with the headline and a snippet marked (PostgreSQL)."""
     newest = matching(queryset, text).newest_first().values("pk")[:MAX_RANKED]
     query = _query(text)
@@ -159,7 +159,7 @@ def results(text, offset: int, limit: int, queryset=None) -> list[dict]:
     if queryset is None:
         queryset = Story.objects.live()
     if full_text():
-        rows = _ranked(queryset, text)[offset : offset + limit]
+        rows = ranked(queryset, text)[offset : offset + limit]
         return [
             _result(row, _marked_html(row["title_marked"]), _marked_html(row["snippet_marked"], is_html=True))
             for row in rows

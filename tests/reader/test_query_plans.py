@@ -94,7 +94,7 @@ def test_other_lists_are_served_by_an_index(archive, label, queryset, index):
 @pytest.mark.parametrize(
     "queryset",
     [
-        lambda word: search.search(Story.objects.published(), word)[:11],
+        lambda word: search.ranked(Story.objects.published(), word)[:11],
         lambda word: _newest_first(search.matching(Story.objects.published(), word))[:11],
     ],
     ids=["search page", "feed filtered by words"],
