@@ -390,6 +390,8 @@ class Browser:
 
     Every request says it came through the TLS proxy (X-Forwarded-Proto: https),
     as production traffic does, so secure cookies and CSRF's origin checks apply.
+    A form is sent with the page's Origin, as a browser sends it: the opinion form
+    has no CSRF token and is checked by that origin alone (stories.crossorigin).
     """
 
     def __init__(self, port: int, source: str = "127.0.0.1", timeout: float = 30, behind_tls_proxy: bool = True):

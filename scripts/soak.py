@@ -6,11 +6,11 @@
 
 Each client reads pages (front page, story pages, sections, search, the feed)
 and, now and then, becomes a new reader who opens a story, waits as a person
-would, and sends an opinion through the real form (CSRF token, signed
-time-to-submit token, empty honeypot) from an address of its own in
-127.0.0.0/8, then follows the redirect back to the story. Some readers press
-"Send" twice; some regulars send more than the rate limit allows. Traffic goes
-to 127.0.0.1 only and stops by itself.
+would, and sends an opinion through the real form (signed time-to-submit
+token, empty honeypot, the site's own Origin header as a browser sends it)
+from an address of its own in 127.0.0.0/8, then follows the redirect back to
+the story. Some readers press "Send" twice; some regulars send more than the
+rate limit allows. Traffic goes to 127.0.0.1 only and stops by itself.
 
 Meanwhile a moderator, signed in to the admin as the demo's moderator, works
 the opinion queue: every --moderate-every seconds it approves the oldest

@@ -3,6 +3,10 @@
 Every opinion a reader sends is held for a moderator (`workflow.moderate`
 decides its fate). Before it is stored it has to get past, in this order:
 
+0. where it came from: a post another site's page made the browser send is
+   refused (403) before the view runs, by the browser's `Sec-Fetch-Site` and
+   `Origin` headers (`stories.crossorigin`, on `views.post_opinion`). The form
+   carries no CSRF token: it belongs to nobody's session;
 1. the story: opinions closed by an editor, or by the moderation policy N days
    after publication, are refused (403; `workflow.opinions_open`);
 2. the form: name, text within the length limit, no control characters, and an
@@ -220,6 +224,10 @@ def _token(story_pk, issued_at: float | None = None) -> str:
     return _signer().sign(f"{story_pk}:{issued_at:.3f}")
 
 
+# Private, and with it the story page's Cache-Control stays `private, no-cache`, though the form no longer
+# carries a CSRF token: a CDN or proxy would hand every reader the token of whoever it fetched the page for,
+# minutes old, and a bot posting with it at once would pass the minimum-seconds check. Our own page cache
+# still shares the page and fills in each reader's token; only shared caches downstream are kept out.
 @per_visit_value("opinion-token", private=True)
 def _visit_token(request, story_pk) -> str:
     # A page served from the cache was rendered minutes ago; its token would let a bot

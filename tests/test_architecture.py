@@ -25,6 +25,7 @@ GROUPS = {
         "stories.rendering",
         "stories.widgets",
         "stories.previews",
+        "stories.crossorigin",
     ],
     "models": ["stories.models", "stories.migrations"],
     "documents": ["stories.importing"],

@@ -25,7 +25,23 @@ def test_the_story_page_has_the_form_with_its_length_limit(client, story, settin
     assert '<label for="id_body">Your opinion</label>' in section
     assert f"up to {settings.OPINION_MAX_LENGTH:,} characters" in section
     assert f'maxlength="{settings.OPINION_MAX_LENGTH}"' in section
-    assert 'name="csrfmiddlewaretoken"' in section
+
+
+@pytest.mark.parametrize("visit", ["first", "from-the-cache"])
+def test_the_story_page_carries_no_csrf_token_and_sets_no_csrf_cookie(story, visit):
+    browser = Client(enforce_csrf_checks=True)
+    if visit == "from-the-cache":
+        Client().get(story.get_absolute_url())
+    response = browser.get(story.get_absolute_url())
+
+    assert response.status_code == 200
+    assert response["X-Cache"] == ("hit" if visit == "from-the-cache" else "miss")
+    assert 'name="started"' in response.content.decode()  # the form is there
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+    assert "csrftoken" not in response.cookies
+    assert "csrftoken" not in browser.cookies
+    # Still for this reader's browser only: the time token is of their own visit (stories.opinions._visit_token).
+    assert response["Cache-Control"] == "private, no-cache"
 
 
 def test_a_reader_sends_an_opinion_through_the_real_form_with_csrf_enforced(story, settings):
@@ -33,14 +49,18 @@ def test_a_reader_sends_an_opinion_through_the_real_form_with_csrf_enforced(stor
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(story.get_absolute_url()).content.decode()
     data = {
-        "csrfmiddlewaretoken": hidden_value(page, "csrfmiddlewaretoken"),
         "started": hidden_value(page, "started"),
         "author_name": "Ana Reader",
         "email": "ana@example.com",
         "body": "Finally.\nThe eastern districts have waited long enough.",
         "website": "",
     }
-    response = browser.post(reverse("stories:post_opinion", args=[story.slug]), data)
+    # As a browser sends it from the page: no CSRF token, the page's own origin.
+    response = browser.post(
+        reverse("stories:post_opinion", args=[story.slug]),
+        data,
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+    )
 
     assert response.status_code == 303
     assert response["Location"] == story.get_absolute_url() + "#opinions"
@@ -56,10 +76,12 @@ def test_a_reader_sends_an_opinion_through_the_real_form_with_csrf_enforced(stor
     assert "Finally." not in after  # pending: not shown to anyone yet
 
 
-def test_a_post_without_the_csrf_token_is_refused(story):
+def test_a_post_another_site_made_the_browser_send_is_refused(story):
+    # The form has no CSRF token to check: the browser's Sec-Fetch-Site says where the post came from
+    # (tests/opinions/test_cross_origin.py has the whole matrix).
     browser = Client(enforce_csrf_checks=True)
     browser.get(story.get_absolute_url())
-    response = post_opinion(browser, story)
+    response = post_opinion(browser, story, HTTP_SEC_FETCH_SITE="cross-site", HTTP_ORIGIN="https://evil.example")
     assert response.status_code == 403
     assert not Opinion.objects.exists()
 
