@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 import pagecache
 
 from . import opinions, previews, scopes, search, workflow
-from .compiled import CompiledQuery, Marker, db_datetime
+from .compiled import CompiledQuery, Marker, db_datetime, db_key
 from .filters import StoryFilter
 from .links import reader_url
 from .models import Correction, Highlight, Section, Story, Tag, author_url, display_name
@@ -338,7 +338,7 @@ def _db_time(when):
 # Values no story and no clock has, standing in for the two arguments while the query is compiled.
 _surroundings = CompiledQuery(
     _surroundings_query,
-    pk=Marker(-918_273_645),
+    pk=Marker(-918_273_645, adapt=db_key),
     now=Marker(datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), adapt=_db_time),
 )
 

@@ -115,3 +115,17 @@ def test_the_story_page_queries_are_prepared_once_it_is_requested_past_the_thres
     assert any('"opinion_author"' in sql for sql in page_queries)
     missing = [sql[:200] for sql in page_queries if sql not in prepared]
     assert not missing, missing
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgresql_only")
+def test_one_prepared_statement_serves_every_story_whatever_its_key(client):
+    # A key below 32,768 alone would go as smallint, one past 2**31 as bigint: each type its own statement.
+    small, large = StoryFactory(published=True), StoryFactory(published=True, pk=3_000_000_000)
+
+    for story in (small, large):
+        _request_past_the_threshold(client, story.get_absolute_url())
+
+    prepared = _prepared_statements()
+    assert len([sql for sql in prepared if '"highlight_list"' in sql]) == 1
+    assert len([sql for sql in prepared if '"opinion_author"' in sql]) == 1
