@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from harness.servers import PYTHON, ROOT, child_env
-from tests.factories import OpinionFactory, StoryFactory
+from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
 POSTGRES_URL = "postgres://newsroom@db.invalid:5432/newsroom"  # settings are read; nothing connects
 PRINT_OPTIONS = (
@@ -113,6 +113,32 @@ def test_the_story_page_queries_are_prepared_once_it_is_requested_past_the_thres
     assert len(page_queries) >= 3
     assert any('"highlight_list"' in sql for sql in page_queries)
     assert any('"opinion_author"' in sql for sql in page_queries)
+    missing = [sql[:200] for sql in page_queries if sql not in prepared]
+    assert not missing, missing
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.parametrize("listing", ["home", "section", "tag", "author", "search", "filtered home", "feed"])
+def test_the_other_reader_pages_queries_are_prepared_too(client, listing):
+    section, tag = SectionFactory(name="City"), TagFactory(name="Trams")
+    author = UserFactory(first_name="Ana", last_name="Silva")
+    for number in range(3):
+        StoryFactory(published=True, section=section, title=f"Tramway plan {number}", authors=[author]).tags.add(tag)
+    url = {
+        "home": "/",
+        "section": section.get_absolute_url(),
+        "tag": tag.get_absolute_url(),
+        "author": author.profile.get_absolute_url(),
+        "search": "/search/?q=tramway",  # full-text search: the reader's words are a parameter like any other
+        "filtered home": "/?q=tramway&section=city",
+        "feed": "/feed/",
+    }[listing]
+
+    page_queries = _request_past_the_threshold(client, url)
+
+    prepared = _prepared_statements()
+    assert page_queries
     missing = [sql[:200] for sql in page_queries if sql not in prepared]
     assert not missing, missing
 
