@@ -78,17 +78,47 @@ def bench_env(args, static_root: Path, cache_url: str) -> dict:
     )
 
 
+# What README.md (Performance, Database) tells operators to set on the database: SSD storage.
+DATABASE_SETTINGS = {"random_page_cost": "1.1"}
+
+
 def ensure_database(url: str) -> None:
-    """Create the bench database on the PostgreSQL server if it does not exist yet."""
+    """Create the bench database on the PostgreSQL server if it does not exist yet, and give it the database
+    settings the README recommends: set on the database, every later connection (the served site's too) has them."""
     if not url.startswith("postgres"):
         return
     import psycopg
+    from psycopg import sql
 
     name = url.rsplit("/", 1)[1].split("?")[0]
     server = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(server, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        for setting, value in DATABASE_SETTINGS.items():
+            statement = sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)
+            )
+            conn.execute(statement)
+            print(f"Database {name}: {statement.as_string(conn)}", file=sys.stderr)
+
+
+def database_settings() -> str:
+    """What the served site's connections run with, read from a connection of this process (same settings)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"database: {connection.vendor}"
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+    prepared = "off" if threshold is None else f"after {threshold} runs of the same SQL"
+    with connection.cursor() as cursor:
+        shown = []
+        for setting in DATABASE_SETTINGS:
+            cursor.execute(f"SHOW {setting}")
+            shown.append(f"{setting} {cursor.fetchone()[0]}")
+    binding = "on" if connection.features.uses_server_side_binding else "off"
+    return f"server-side binding {binding}, prepared statements {prepared}, {', '.join(shown)}"
 
 
 def start_site(args, env: dict, port: int, workdir: Path, name: str) -> Site:
@@ -239,10 +269,13 @@ def main() -> None:
     if args.seed_only:
         return
     call_command("collectstatic", interactive=False, verbosity=0)
+    # The served site reads the same settings as this process: production's.
+    settings_line = database_settings()
+    print(f"Database settings: {settings_line}", file=sys.stderr)
 
     plans = [] if args.skip_plans else query_plans(args.stories)
     if args.skip_load:
-        print(f"Newsroom at {args.stories:,} stories")
+        print(f"Newsroom at {args.stories:,} stories · {settings_line}")
         print_plans(plans)
         return
 
@@ -287,6 +320,7 @@ def main() -> None:
         f"Newsroom at {args.stories:,} stories · {args.connections} connections · {args.workers} sync workers · "
         f"{args.duration} s × {args.rounds} rounds · cache: {'locmem' if args.locmem else 'Redis'}"
     )
+    print(settings_line)
     print_table(targets)
     if plans:
         print()
