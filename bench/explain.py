@@ -5,16 +5,23 @@ off: timed (the median of a few requests, in this process, so without HTTP),
 then once more with every query it sends captured and explained on PostgreSQL. A page
 "scans" a table when its plan holds a Seq Scan node on it: on a big table that
 is the cost that grows with the archive.
+
+The site prepares the statements it repeats (settings: DB_PREPARE_THRESHOLD), and after five runs PostgreSQL may
+keep a prepared statement's generic plan, made without the values, for good. So each query is explained twice: with
+its values (the plan of its first runs), and, when the connection holds it prepared, that very statement's generic
+plan (`plan_cache_mode = force_generic_plan`).
 """
 
 import json
+import re
 import statistics
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 
 # Tables whose size grows with the archive; a scan of a small lookup table (sections) is fine.
 BIG_TABLES = {
@@ -37,6 +44,11 @@ class PagePlan:
     database_ms: float = 0.0
     slowest_ms: float = 0.0
     scans: set = field(default_factory=set)
+    # The generic plans of the page's prepared statements: their time, the big tables they scan, and how many of
+    # the page's queries the connection did not hold prepared.
+    generic_ms: float = 0.0
+    generic_scans: set = field(default_factory=set)
+    unprepared: int = 0
 
 
 def _walk(node):
@@ -45,11 +57,7 @@ def _walk(node):
         yield from _walk(child)
 
 
-def explain(sql: str) -> tuple[float, set]:
-    """Execution time (ms) of one query and the big tables its plan scans sequentially."""
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
-        raw = cursor.fetchone()[0]
+def _read(raw) -> tuple[float, set]:
     plan = raw if isinstance(raw, list) else json.loads(raw)
     root = plan[0]
     scans = {
@@ -58,6 +66,56 @@ def explain(sql: str) -> tuple[float, set]:
         if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES
     }
     return root["Execution Time"], scans
+
+
+def explain(sql: str) -> tuple[float, set]:
+    """Execution time (ms) of one query and the big tables its plan scans sequentially."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        return _read(cursor.fetchone()[0])
+
+
+def prepared_statements() -> dict[str, str]:
+    """The statements prepared on this connection: name by SQL as Django writes it (%s for each parameter)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return {re.sub(r"\$\d+", "%s", statement): name for name, statement in cursor.fetchall()}
+
+
+def explain_generic(name: str, params) -> tuple[float, set]:
+    """Like `explain`, for the generic plan of the prepared statement `name` run with `params`."""
+    arguments = f"({connection.ops.compose_sql(', '.join(['%s'] * len(params)), params)})" if params else ""
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {name}{arguments}")
+            return _read(cursor.fetchone()[0])
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+
+
+@contextmanager
+def _nothing_prepared():
+    """The EXPLAINs themselves are not prepared: they would crowd out the site's statements."""
+    connection.ensure_connection()
+    driver = connection.connection
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
+
+
+@contextmanager
+def _sent(queries: list):
+    """Record each statement sent meanwhile: (its SQL, its parameters)."""
+
+    def record(execute, sql, params, many, context):
+        queries.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield
 
 
 def _median_ms(client: Client, url: str, runs: int) -> float:
@@ -78,17 +136,27 @@ def plan_pages(pages: list[tuple[str, str]], client: Client | None = None, runs:
         for label, url in pages:
             result = PagePlan(label, url)
             result.page_ms = _median_ms(client, url, runs)
-            with CaptureQueriesContext(connection) as captured:
+            sent = []
+            with _sent(sent):
                 result.status = client.get(url).status_code
-            for query in captured.captured_queries:
-                sql = query["sql"]
-                if not sql.lstrip().upper().startswith("SELECT"):
-                    continue
-                ms, scans = explain(sql)
-                result.queries += 1
-                result.database_ms += ms
-                result.slowest_ms = max(result.slowest_ms, ms)
-                result.scans |= scans
+            with _nothing_prepared():
+                prepared = prepared_statements()
+                for sql, params in sent:
+                    if not sql.lstrip().upper().startswith("SELECT"):
+                        continue
+                    literal = connection.ops.compose_sql(sql, params) if params is not None else sql
+                    ms, scans = explain(literal)
+                    result.queries += 1
+                    result.database_ms += ms
+                    result.slowest_ms = max(result.slowest_ms, ms)
+                    result.scans |= scans
+                    # The driver reads %% as % (when there are parameters to put in): the SQL it prepared.
+                    if (name := prepared.get(sql.replace("%%", "%") if params is not None else sql)) is None:
+                        result.unprepared += 1
+                        continue
+                    ms, scans = explain_generic(name, params)
+                    result.generic_ms += ms
+                    result.generic_scans |= scans
             results.append(result)
     return results
 
@@ -96,14 +164,19 @@ def plan_pages(pages: list[tuple[str, str]], client: Client | None = None, runs:
 def print_plans(results: list[PagePlan]) -> None:
     header = (
         f"{'page (uncached)':<24} {'status':>6} {'page ms':>8} {'queries':>7} {'db ms':>8} {'slowest':>8}"
-        "  sequential scans"
+        f" {'generic':>8} {'unprep.':>7}  sequential scans"
     )
     print(header)
     print("-" * len(header))
     for r in results:
-        scans = ", ".join(sorted(r.scans)) or "none"
+        scans = [*sorted(r.scans), *(f"{table} (generic plan)" for table in sorted(r.generic_scans))]
         print(
             f"{r.label:<24} {r.status:>6} {r.page_ms:>8.1f} {r.queries:>7} {r.database_ms:>8.1f} {r.slowest_ms:>8.1f}"
-            f"  {scans}"
+            f" {r.generic_ms:>8.1f} {r.unprepared:>7}  {', '.join(scans) or 'none'}"
         )
+    print()
+    print(
+        "db ms: the page's queries run with their values; generic: the generic plans of those the connection holds\n"
+        "prepared; unprep.: queries it did not hold prepared (run too few times, or prepared statements off)."
+    )
     print()

@@ -70,6 +70,15 @@ class CompiledQuery:
         return sql, list(params), slots, names
 
 
+def db_key(value):
+    """A primary key as the ORM's bigint column takes it, whatever its size.
+
+    A plain int goes to PostgreSQL as smallint, integer or bigint by its size, and psycopg prepares one statement
+    per SQL and parameter types: typed as the column, one prepared statement serves every story.
+    """
+    return connection.ops.adapt_integerfield_value(value, "BigIntegerField")
+
+
 def db_datetime(value) -> datetime | None:
     """A datetime as the driver returned it (text on SQLite, UTC without an offset), aware."""
     if isinstance(value, str):

@@ -50,7 +50,7 @@ from django.utils.crypto import salted_hmac
 from pagecache.visits import per_visit, per_visit_value
 
 from . import workflow
-from .compiled import CompiledQuery, Marker, db_datetime
+from .compiled import CompiledQuery, Marker, db_datetime, db_key
 from .forms import OpinionForm
 from .models import BannedWord, ModerationPolicy, Opinion, OpinionStatus, Story
 from .rendering import RenderedOnce
@@ -197,7 +197,7 @@ def _section_query(offset, limit, *, story_pk):
 
 
 # Built once per process and page size (the ORM took four times longer to build it than the database to run it).
-_section = CompiledQuery(_section_query, story_pk=Marker(-918_273_646))
+_section = CompiledQuery(_section_query, story_pk=Marker(-918_273_646, adapt=db_key))
 
 
 def _section_rows(story_pk: int, number: int, per_page: int) -> list[dict]:

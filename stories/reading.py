@@ -20,7 +20,7 @@ from django.db.models import Aggregate, F, JSONField, OuterRef, Q, Subquery, Val
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from .compiled import CompiledQuery, Marker, db_datetime
+from .compiled import CompiledQuery, Marker, db_datetime, db_key
 from .links import reader_url
 from .models import Correction, Highlight, Section, Story, Tag
 
@@ -66,7 +66,7 @@ def _db_time(when):
 
 
 # Values no story, person, section or clock has, standing in for the arguments while a query is compiled.
-KEY = Marker(-918_273_645)
+KEY = Marker(-918_273_645, adapt=db_key)  # one prepared statement whatever the key's size
 SLUG = Marker("-marker-slug-918273645-")
 NOW = Marker(datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), adapt=_db_time)
 
