@@ -137,15 +137,14 @@ def section_context(request, story: dict, form=None) -> dict:
         published_at=story["published_at"],
         close_after_days=rows[0]["close_after_days"],
     )
-    if is_open and form is None:
-        form = OpinionForm()
     return {
         "opinions": shown,
         "opinion_count": total,
         "opinions_page": OpinionPage(number=number, num_pages=max(1, math.ceil(total / per_page))),
         "opinions_page_parameter": PAGE_PARAMETER,
         "opinions_open": is_open,
-        "opinion_form": form if is_open else None,
+        # The form's own errors (not a field's), for a form sent back; the fields, blank or as the reader sent them.
+        "opinion_errors": form.non_field_errors() if is_open and form is not None else None,
         "opinion_fields": form_fields_html(form) if is_open else "",
         "opinion_token": per_visit(request, "opinion-token", story["pk"]) if is_open else "",
         "opinion_max_length": settings.OPINION_MAX_LENGTH,
@@ -157,10 +156,12 @@ def section_context(request, story: dict, form=None) -> dict:
 _FIELDS = RenderedOnce("stories/_opinion_fields.html")
 
 
-def form_fields_html(form) -> str:
-    """The form's fields as the Opinions section shows them: with the reader's input and errors, or blank."""
-    context = {"opinion_form": form}
-    return _FIELDS.render_now(context) if form.is_bound else _FIELDS.render("blank", context)
+def form_fields_html(form: OpinionForm | None) -> str:
+    """The form's fields as the Opinions section shows them: as the reader sent them with their errors, or blank
+    (`form` None: a blank form is made only the first time its fields are rendered)."""
+    if form is not None and form.is_bound:
+        return _FIELDS.render_now({"opinion_form": form})
+    return _FIELDS.render("blank", lambda: {"opinion_form": form or OpinionForm()})
 
 
 def _requested_page(request) -> int:
