@@ -11,6 +11,7 @@ Rows come back as the database driver gives them, without the ORM's conversions:
 JSON may arrive as text and datetimes as text on SQLite (`db_datetime` reads one).
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,10 +39,11 @@ class CompiledQuery:
 
     `rows(variant, **arguments)` runs it. A variant holds what Django writes into the SQL itself,
     such as a slice's bounds: each variant seen is compiled once (at most `variants` are kept).
+    `prepared=False` plans it with its values each time (`planned_each_time`).
     """
 
-    def __init__(self, build: Callable, *, variants: int = 16, **markers: Marker):
-        self.build, self.variants, self.markers = build, variants, markers
+    def __init__(self, build: Callable, *, variants: int = 16, prepared: bool = True, **markers: Marker):
+        self.build, self.variants, self.markers, self.prepared = build, variants, markers, prepared
         self._compiled: dict = {}
 
     def rows(self, variant: tuple = (), **arguments) -> list[dict]:
@@ -53,7 +55,7 @@ class CompiledQuery:
             compiled = self._compiled[key] = self._compile(variant)
         sql, params, slots, names = compiled
         values = {name: self.markers[name].adapt(value) for name, value in arguments.items()}
-        with connection.cursor() as cursor:
+        with contextlib.nullcontext() if self.prepared else planned_each_time(), connection.cursor() as cursor:
             cursor.execute(sql, [values[slots[i]] if i in slots else value for i, value in enumerate(params)])
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -68,6 +70,28 @@ class CompiledQuery:
         # The order in which Django's compiler writes the columns: extra, the model's fields, annotations.
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         return sql, list(params), slots, names
+
+
+@contextlib.contextmanager
+def planned_each_time():
+    """Run the queries inside with a plan made for their values each time: never as a prepared statement.
+
+    After a prepared statement's fifth run PostgreSQL may keep one generic plan, made without the values, when
+    its estimate is no worse. For a query whose best plan depends on its values (a search's words: a rare word
+    is found through the index of words, a common one by walking the newest stories; a person with few
+    bylines or many) the generic plan was 3 to 20 times slower on the benchmark's archive. Planning such a
+    query each time costs about a millisecond; a wrong plan costs tens.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    kept, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = kept
 
 
 def db_key(value):

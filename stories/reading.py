@@ -20,7 +20,7 @@ from django.db.models import Aggregate, F, JSONField, OuterRef, Q, Subquery, Val
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from .compiled import CompiledQuery, Marker, db_datetime, db_key
+from .compiled import CompiledQuery, Marker, db_datetime, db_key, planned_each_time
 from .links import reader_url
 from .models import Correction, Highlight, Section, Story, Tag
 
@@ -163,8 +163,10 @@ def _page_of(stories, offset: int, limit: int, *extra):
 
 
 def cards(queryset, offset: int, limit: int) -> list[dict]:
-    """The cards of `queryset` (stories readers may see) from `offset`, newest first: one query."""
-    return [card(row) for row in _page_of(queryset, offset, limit)]
+    """The cards of `queryset` (stories readers may see: the front page's filters) from `offset`, newest first,
+    in one query planned for its values (words, dates, a section or a tag select few stories or many)."""
+    with planned_each_time():
+        return [card(row) for row in _page_of(queryset, offset, limit)]
 
 
 def _list_query(offset, limit, *extra, now, **narrowed):
@@ -178,6 +180,9 @@ def _compiled_list(lookup: str | None, *extra) -> CompiledQuery:
         lambda offset, limit, now, key: _list_query(offset, limit, *extra, now=now, **{lookup: key}),
         now=NOW,
         key=KEY,
+        # A person's stories are found by walking the newest stories or through their bylines, by how many they
+        # have: one generic plan took 34 ms where the one for the person's key took 1.8.
+        prepared=lookup != "authors",
     )
 
 

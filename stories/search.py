@@ -25,6 +25,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .compiled import planned_each_time
 from .links import reader_url
 from .models import Highlight, Story
 from .richtext import html_to_paragraphs, plain_text
@@ -159,7 +160,10 @@ def results(text, offset: int, limit: int, queryset=None) -> list[dict]:
     if queryset is None:
         queryset = Story.objects.live()
     if full_text():
-        rows = ranked(queryset, text)[offset : offset + limit]
+        # Planned for the words each time: the generic plan of a prepared search took 21 ms where the plan for
+        # the words took 6 (compiled.planned_each_time).
+        with planned_each_time():
+            rows = list(ranked(queryset, text)[offset : offset + limit])
         return [
             _result(row, _marked_html(row["title_marked"]), _marked_html(row["snippet_marked"], is_html=True))
             for row in rows
