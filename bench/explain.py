@@ -23,6 +23,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 
+from stories.compiled import planned_each_time
+
 # Tables whose size grows with the archive; a scan of a small lookup table (sections) is fine.
 BIG_TABLES = {
     "stories_story",
@@ -95,18 +97,6 @@ def explain_generic(name: str, params) -> tuple[float, set]:
 
 
 @contextmanager
-def _nothing_prepared():
-    """The EXPLAINs themselves are not prepared: they would crowd out the site's statements."""
-    connection.ensure_connection()
-    driver = connection.connection
-    threshold, driver.prepare_threshold = driver.prepare_threshold, None
-    try:
-        yield
-    finally:
-        driver.prepare_threshold = threshold
-
-
-@contextmanager
 def _sent(queries: list):
     """Record each statement sent meanwhile: (its SQL, its parameters)."""
 
@@ -139,7 +129,8 @@ def plan_pages(pages: list[tuple[str, str]], client: Client | None = None, runs:
             sent = []
             with _sent(sent):
                 result.status = client.get(url).status_code
-            with _nothing_prepared():
+            # The EXPLAINs themselves are not prepared: they would crowd out the site's statements.
+            with planned_each_time():
                 prepared = prepared_statements()
                 for sql, params in sent:
                     if not sql.lstrip().upper().startswith("SELECT"):
