@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..dates import format_local
-from ..models import Assignment, AssignmentEvent, AssignmentState, Section, Story, display_name
+from ..models import Assignment, AssignmentEvent, AssignmentState, Priority, Section, Story, display_name
 from .editing import byline_candidates, edit_story
 from .rights import is_editor
 from .rules import TransitionError
@@ -67,6 +67,7 @@ def pitch(
     notes: str = "",
     planned_words: int | None = None,
     due_at: datetime | None = None,
+    priority: int = Priority.NORMAL,
 ) -> Assignment:
     """A new assignment in "pitched", pitched by `user` (None: the system)."""
     title = " ".join((title or "").split())
@@ -77,7 +78,13 @@ def pitch(
     _check_time(due_at)
     with transaction.atomic():
         assignment = Assignment.objects.create(
-            title=title, desk=desk, notes=notes, planned_words=planned_words, due_at=due_at, created_by=user
+            title=title,
+            desk=desk,
+            notes=notes,
+            planned_words=planned_words,
+            due_at=due_at,
+            priority=priority,
+            created_by=user,
         )
         _record(assignment, "", State.PITCHED, user, "")
     return assignment
