@@ -16,6 +16,9 @@ from tests.factories import AssignmentFactory, HighlightFactory, SectionFactory,
 
 BOARD = "admin:stories_assignment_budget"
 
+# The role groups are needed even where the people are asked for by name (request.getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 
 def _board(client, user, **params):
     client.force_login(user)

@@ -9,6 +9,9 @@ from django.urls import reverse
 from stories.admin.planning import calendar_token
 from tests.factories import AssignmentFactory
 
+# The role groups are needed even where the people are asked for by name (request.getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 
 def _feed(client, person):
     return client.get(reverse("assignment-calendar", args=[calendar_token(person)]))

@@ -13,6 +13,9 @@ from tests.factories import AssignmentFactory, HighlightFactory, SectionFactory
 
 PEOPLE = ["writer", "other_writer", "editor", "moderator", "admin_user"]
 
+# The role groups are needed even where the people are asked for by name (request.getfixturevalue).
+pytestmark = pytest.mark.django_db
+
 
 def _due():
     return timezone.now() + timedelta(days=1)
