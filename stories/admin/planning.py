@@ -204,9 +204,13 @@ def budget_lines(user, assignments, now) -> list[Line]:
     story_url = reverse("admin:stories_story_change", args=[0]).replace("/0/", "/{}/")
     assignment_url = reverse("admin:stories_assignment_change", args=[0]).replace("/0/", "/{}/")
     move_url = reverse("admin:stories_assignment_move", args=[0, "x"]).replace("/0/move/x/", "/{}/move/{}/")
+    # The budget is the newsroom's, but a story is opened only by who may read it (workflow.stories_seen_by): a
+    # writer's line of someone else's draft leads to the assignment, not to a story page they would get a 404 on.
+    sees_all = workflow.stories_seen_by(user) == "all"
     lines = []
     for a in assignments:
-        url = story_url.format(a.story_id) if a.story_id else assignment_url.format(a.pk)
+        opens_story = a.story_id and (sees_all or a.assignee_id == user.pk)
+        url = story_url.format(a.story_id) if opens_story else assignment_url.format(a.pk)
         moves = [(name, label, move_url.format(a.pk, name)) for name, label in moves_for(user, a)]
         lines.append(Line(a, story_status(a, now), mark_of(a, now), moves, url))
     return lines

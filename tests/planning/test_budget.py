@@ -209,3 +209,14 @@ def test_the_board_takes_a_fixed_number_of_queries(client, editor, django_assert
     with django_assert_num_queries(len(few.captured_queries)):
         html = client.get(reverse(BOARD)).content.decode()
     assert html.count('class="budget-line') == 51
+
+
+def test_a_writer_s_line_of_someone_else_s_story_opens_the_assignment(client, writer, other_writer):
+    theirs = AssignmentFactory(assigned=True, assignee=other_writer, due_at=_noon(1))
+    mine = AssignmentFactory(assigned=True, assignee=writer, due_at=_noon(1))
+    their_story = workflow.start_story(theirs, other_writer)
+    my_story = workflow.start_story(mine, writer)
+    html = _board(client, writer)
+    assert reverse("admin:stories_story_change", args=[their_story.pk]) not in html
+    assert reverse("admin:stories_assignment_change", args=[theirs.pk]) in html
+    assert reverse("admin:stories_story_change", args=[my_story.pk]) in html
