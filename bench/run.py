@@ -277,7 +277,12 @@ def query_plans(stories: int):
     ]
     admin = Client()
     admin.force_login(get_user_model().objects.get(username=ADMIN_USERNAME))
-    admin_pages = [("admin story list", "/admin/stories/story/"), ("admin opinion queue", "/admin/stories/opinion/")]
+    admin_pages = [
+        ("admin story list", "/admin/stories/story/"),
+        ("admin opinion queue", "/admin/stories/opinion/"),
+        # The planning budget: 200 people, 2,000 open assignments over the week (bench.seed).
+        ("admin story budget", "/admin/stories/assignment/budget/"),
+    ]
     return plan_pages(pages) + plan_pages(admin_pages, admin)
 
 

@@ -17,12 +17,25 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from stories.models import Highlight, Opinion, OpinionStatus, Profile, Section, Status, Story, Tag
+from stories.models import (
+    Assignment,
+    AssignmentEvent,
+    AssignmentState,
+    Highlight,
+    Opinion,
+    OpinionStatus,
+    Profile,
+    Section,
+    Status,
+    Story,
+    Tag,
+)
 
 ADMIN_USERNAME = "bench-admin"
 ADMIN_PASSWORD = "bench-admin-password-not-secret"  # noqa: S105 (a local benchmark account)
@@ -91,6 +104,8 @@ FIRST_NAMES = ["Ana", "Ben", "Chloe", "David", "Elif", "Farid", "Grace", "Hugo",
 LAST_NAMES = ["Meyer", "Okafor", "Silva", "Novak", "Lindqvist", "Rossi", "Haddad", "Kowalski", "Dubois", "Tanaka"]
 
 AUTHORS = 200
+# The planning budget: open assignments spread over the coming week, among the authors.
+ASSIGNMENTS = 2000
 TAGS = 500
 HIGHLIGHTS_PER_STORY = 3
 BATCH = 10_000
@@ -186,7 +201,18 @@ def _story_state(rng: random.Random, index: int, total: int, now):
 
 def _reset(user_model) -> None:
     tables = [
-        m._meta.db_table for m in (Opinion, Highlight, Story.tags.through, Story.authors.through, Story, Tag, Section)
+        m._meta.db_table
+        for m in (
+            AssignmentEvent,
+            Assignment,
+            Opinion,
+            Highlight,
+            Story.tags.through,
+            Story.authors.through,
+            Story,
+            Tag,
+            Section,
+        )
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -297,6 +323,8 @@ def seed(stories: int, seed_value: int = 7) -> dict:
             for i in range(AUTHORS)
         )
         author_ids = [a.pk for a in authors]
+        # Writers, as on a real desk: the budget's person filter and the assign form list them.
+        Group.objects.get(name="Writers").user_set.add(*authors)
         # Bylines link to public slugs, never login names: each author gets one, as the user admin would give.
         Profile.objects.bulk_create(Profile(user=a, slug=f"author-{i}") for i, a in enumerate(authors))
         sections = Section.objects.bulk_create(
@@ -411,8 +439,49 @@ def seed(stories: int, seed_value: int = 7) -> dict:
             "opinions",
         )
 
+        states = [str(AssignmentState.ASSIGNED)] * 6 + [str(AssignmentState.PITCHED)] * 2 + [str(AssignmentState.FILED)]
+
+        def assignment_rows():
+            for pk in range(1, ASSIGNMENTS + 1):
+                state = rng.choice(states)
+                # A filed assignment has its story (a distinct one each: the link is one-to-one).
+                story = pk if state == AssignmentState.FILED and pk <= stories else None
+                yield (
+                    pk,
+                    f"{rng.choice(PLACES)} {rng.choice(TOPICS)} budget line {pk}",
+                    rng.choice(section_ids),
+                    author_ids[pk % AUTHORS],
+                    now + timedelta(minutes=rng.randint(-60 * 6, 60 * 24 * 7)),
+                    rng.choice([400, 600, 800, 1200]),
+                    state,
+                    story,
+                    author_ids[(pk * 7) % AUTHORS],
+                    now,
+                    now,
+                )
+
+        _insert(
+            Assignment,
+            [
+                "id",
+                "title",
+                "desk_id",
+                "assignee_id",
+                "due_at",
+                "planned_words",
+                "state",
+                "story_id",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+            ],
+            assignment_rows(),
+            ASSIGNMENTS,
+            "assignments",
+        )
+
         with connection.cursor() as cursor:
-            seeded = [Story, Highlight, Byline, Tagging, Opinion, Section, Tag]
+            seeded = [Story, Highlight, Byline, Tagging, Opinion, Section, Tag, Assignment]
             for sql in connection.ops.sequence_reset_sql(no_style(), seeded):
                 cursor.execute(sql)
             if connection.vendor == "postgresql":
@@ -422,7 +491,7 @@ def seed(stories: int, seed_value: int = 7) -> dict:
 
     insert_seconds = time.monotonic() - started
     _analyze()
-    return {"stories": stories, "opinions": opinions, "seconds": insert_seconds}
+    return {"stories": stories, "opinions": opinions, "assignments": ASSIGNMENTS, "seconds": insert_seconds}
 
 
 def _analyze() -> None:

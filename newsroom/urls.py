@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from pagecache import cache_public
 from stories import feeds, scopes, sitemaps
+from stories.admin import planning
 
 from . import views
 
@@ -25,6 +26,8 @@ handler404 = views.page_not_found
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_PATH, admin.site.urls),
+    # A person's assignments for their calendar app: a signed address, no login (stories.admin.planning).
+    path("calendar/<str:token>.ics", planning.calendar_feed, name="assignment-calendar"),
     # Distribution: feeds, sitemaps and robots.txt.
     # A feed shows bylines and section names; a section's feed also says which (SectionFeed.get_object).
     path("feed/", cache_public(feeds.LatestStoriesFeed(), scopes=FRONT_FEED), name="feed"),

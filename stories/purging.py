@@ -21,6 +21,8 @@ import pagecache
 
 from . import scopes
 from .models import (
+    Assignment,
+    AssignmentEvent,
     BannedWord,
     Correction,
     Highlight,
@@ -267,7 +269,17 @@ def reader_visible_models() -> set:
 
 # Models of the desk whose rows no reader sees: the audit trail, the words that hold new opinions, roles, and
 # the login records of django-axes.
-NOT_SHOWN = {StoryTransition, BannedWord, Group, AccessAttempt, AccessFailureLog, AccessLog}
+# The budget and its audit are desk-only: readers never see an assignment.
+NOT_SHOWN = {
+    StoryTransition,
+    BannedWord,
+    Group,
+    AccessAttempt,
+    AccessFailureLog,
+    AccessLog,
+    Assignment,
+    AssignmentEvent,
+}
 
 
 # --- Scheduled stories -----------------------------------------------------------------------------

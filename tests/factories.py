@@ -6,7 +6,18 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.text import slugify
 
-from stories.models import Highlight, Opinion, OpinionStatus, Profile, Section, Status, Story, Tag
+from stories.models import (
+    Assignment,
+    AssignmentState,
+    Highlight,
+    Opinion,
+    OpinionStatus,
+    Profile,
+    Section,
+    Status,
+    Story,
+    Tag,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -114,3 +125,19 @@ class OpinionFactory(factory.django.DjangoModelFactory):
     author_name = factory.Faker("name")
     body = "I think this is a sensible decision for the city."
     status = OpinionStatus.APPROVED
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A pitch due tomorrow; `assigned=True` (with an `assignee`) makes it assigned."""
+
+    class Meta:
+        model = Assignment
+
+    class Params:
+        assigned = factory.Trait(state=AssignmentState.ASSIGNED)
+
+    title = factory.Sequence(lambda n: f"Tram line budget vote number {n}")
+    desk = factory.SubFactory(SectionFactory)
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    planned_words = 800
+    state = AssignmentState.PITCHED

@@ -159,7 +159,9 @@ def test_the_import_reader_resolves_relative_imports(tmp_path, source, expected)
 # --- Status changes ---------------------------------------------------------------------------------------------
 
 WRITERS = {"create", "update", "update_or_create", "get_or_create"}
-STATEFUL = {"Story", "Opinion"}
+STATEFUL = {"Story", "Opinion", "Assignment"}
+# A story's and an opinion's `status`, an assignment's `state` (the planning desk's moves).
+STATE_FIELDS = {"status", "state"}
 
 
 def _status_writes(path: Path, *, attributes: bool = True):
@@ -171,9 +173,9 @@ def _status_writes(path: Path, *, attributes: bool = True):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 for element in target.elts if isinstance(target, ast.Tuple) else [target]:
-                    if isinstance(element, ast.Attribute) and element.attr == "status":
+                    if isinstance(element, ast.Attribute) and element.attr in STATE_FIELDS:
                         yield node.lineno
-        elif isinstance(node, ast.Call) and any(k.arg == "status" for k in node.keywords):
+        elif isinstance(node, ast.Call) and any(k.arg in STATE_FIELDS for k in node.keywords):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in WRITERS or name in STATEFUL:
@@ -181,7 +183,7 @@ def _status_writes(path: Path, *, attributes: bool = True):
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "bulk_update":
             fields = node.args[1] if len(node.args) > 1 else None
             if isinstance(fields, ast.List | ast.Tuple) and any(
-                isinstance(e, ast.Constant) and e.value == "status" for e in fields.elts
+                isinstance(e, ast.Constant) and e.value in STATE_FIELDS for e in fields.elts
             ):
                 yield node.lineno
 
@@ -207,5 +209,7 @@ def test_the_status_check_finds_the_writes_it_looks_for(tmp_path):
         "Opinion(story=s, status='approved')\n"
         "Story.objects.bulk_update(stories, ['status'])\n"
         "Story.objects.filter(status='draft')\n"  # a read: not a write
+        "assignment.state = 'filed'\n"
+        "Assignment.objects.filter(pk=1).update(state='assigned')\n"
     )
-    assert list(_status_writes(path)) == [1, 2, 3, 4]
+    assert sorted(_status_writes(path)) == [1, 2, 3, 4, 6, 7]

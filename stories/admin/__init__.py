@@ -6,11 +6,12 @@ importing.py    the Import page (wired by StoryAdmin.get_urls)
 opinions.py     the moderation queue, the policy, banned words
 taxonomy.py     sections and tags
 transitions.py  the audit trail
+planning.py     assignments, the story budget, the moves' pages, each person's calendar feed
 people.py       people: names and their public address
 lists.py        long lists: cheap counts, indexed sorts, what a person may see
 filters.py      the lists' filters
 """
 
-from . import opinions, people, stories, taxonomy, transitions
+from . import opinions, people, planning, stories, taxonomy, transitions
 
-__all__ = ["opinions", "people", "stories", "taxonomy", "transitions"]
+__all__ = ["opinions", "people", "planning", "stories", "taxonomy", "transitions"]

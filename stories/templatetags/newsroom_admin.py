@@ -5,6 +5,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from stories import counts, workflow
+from stories.admin.planning import dashboard_context
 from stories.models import Opinion, Story, StoryTransition
 
 register = template.Library()
@@ -61,4 +62,5 @@ def newsroom_dashboard(context):
         "can_add": user.has_perm("stories.add_story"),
         "add_url": reverse("admin:stories_story_add"),
         "opinions_waiting": opinions_waiting[0] if sees_opinions else None,
+        **dashboard_context(context["request"]),
     }

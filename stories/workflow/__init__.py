@@ -21,6 +21,7 @@ audit row records no actor.
     editing.py        editing, restoring an old version, bylines and corrections
     moderation.py     opinions: receiving them, moderating them
     notifications.py  the emails a move sends
+    planning.py       the budget: pitching, assigning, declining and starting assignments
 """
 
 from .editing import (
@@ -41,6 +42,17 @@ from .moderation import (
     opinions_accepted,
     opinions_open,
     receive_opinion,
+)
+from .planning import (
+    assign,
+    decline,
+    file_story,
+    may_pitch,
+    may_plan,
+    may_see_board,
+    may_start,
+    pitch,
+    start_story,
 )
 from .rights import (
     PERMISSION_BACKEND,
@@ -88,12 +100,15 @@ __all__ = [
     "EditConflict",
     "Transition",
     "TransitionError",
+    "assign",
     "available_transitions",
     "byline_candidates",
     "can_edit",
     "check_highlight_count",
+    "decline",
     "edit_stories",
     "edit_story",
+    "file_story",
     "imported_opinion",
     "is_editor",
     "lock_for_edit",
@@ -101,10 +116,15 @@ __all__ = [
     "may_approve_imported_opinions",
     "may_import",
     "may_moderate",
+    "may_pitch",
+    "may_plan",
+    "may_see_board",
+    "may_start",
     "moderate",
     "needs_highlights",
     "opinions_accepted",
     "opinions_open",
+    "pitch",
     "publish",
     "publish_imported",
     "receive_opinion",
@@ -112,6 +132,7 @@ __all__ = [
     "request_changes",
     "restore_revision",
     "schedule",
+    "start_story",
     "stories_seen_by",
     "submit_for_review",
     "takes_corrections",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from .. import purging
 from ..models import Highlight, Status, Story, StoryTransition
 from .notifications import notify
+from .planning import file_story
 from .rights import may
 from .rules import STATE_PHRASES, TRANSITIONS, TransitionError, check_highlight_count
 
@@ -92,6 +93,8 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             actor=user,
             comment=comment,
         )
+        if name == "submit_for_review":
+            file_story(locked, user)  # its assignment, if it has one, is filed in the same transaction
         transaction.on_commit(lambda: notify(name, locked, user, comment))
 
     story.status = locked.status

@@ -19,6 +19,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from harness.forms import find_form
 from stories import opinions, previews
+from stories.admin import planning
 from stories.models import Section, Story, Tag
 from tests.factories import OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
@@ -139,6 +140,7 @@ class Content:
     tag: Tag
     author: object
     preview_token: str
+    calendar_token: str
 
 
 @pytest.fixture
@@ -151,7 +153,14 @@ def content(db):
     story.tags.add(tag)
     OpinionFactory(story=story)
     token = previews.link_for(story).rstrip("/").rsplit("/", 1)[1]
-    return Content(story=story, section=section, tag=tag, author=author, preview_token=token)
+    return Content(
+        story=story,
+        section=section,
+        tag=tag,
+        author=author,
+        preview_token=token,
+        calendar_token=planning.calendar_token(author),
+    )
 
 
 # --- NUL, refused once for the whole site -------------------------------------------------
@@ -261,6 +270,8 @@ PUBLIC_URLS = {
     "stories:search": Target(params=("q", "page")),
     "stories:preview": Target(path={"pk": lambda c: str(c.story.pk)}, staff_only=True),
     "stories:preview-link": Target(path={"token": lambda c: c.preview_token}),
+    # A person's assignments for their calendar app (stories.admin.planning): signed, no login.
+    "assignment-calendar": Target(path={"token": lambda c: c.calendar_token}),
 }
 # A parameter no page reads: junk such as ?utm_source=… reaches every URL.
 JUNK_PARAMETER = "utm_source"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from stories import workflow
 from stories.importing import parse
 from stories.ingest import base_slug, import_documents
-from stories.models import Correction, Opinion, OpinionStatus, Profile, Section, Story
+from stories.models import Assignment, Correction, Opinion, OpinionStatus, Profile, Section, Story
 
 DEMO_PASSWORD = "newsroom-demo"  # noqa: S105 - demo accounts for a local machine, printed on purpose
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "demo"
@@ -43,6 +43,25 @@ SECTIONS = [
 ]
 
 PUBLISHED, SCHEDULED, REVIEW, DRAFT = "published", "scheduled", "review", "draft"
+
+# The planning desk's budget: (working title, desk, pitched by, what became of it, due in hours from now,
+# planned words, notes). "assigned" goes to the writer; "started" also starts the story.
+ASSIGNMENTS = [
+    ("Night buses: a month of the new timetable", "city", "writer", "started", 3, 900, "Ride the N4 after midnight."),
+    ("Harbour crane strike: the second week", "business", "editor", "assigned", -2, 600, "Union vote at noon."),
+    ("Library opening hours cut in three districts", "city", "writer", "assigned", 26, 700, ""),
+    ("Jazz festival line-up announced", "culture", "editor", "assigned", 50, 500, "Embargoed until 10:00."),
+    (
+        "Flood defences: what the budget leaves out",
+        "news",
+        "writer",
+        "pitched",
+        74,
+        1200,
+        "Documents from the water board.",
+    ),
+    ("Rooftop gardens on council blocks", "city", "writer", "pitched", None, 800, ""),
+]
 CHANGES_REQUESTED, UNPUBLISHED = "changes requested", "unpublished"
 
 
@@ -98,6 +117,7 @@ class Command(BaseCommand):
         now = timezone.now().replace(second=0, microsecond=0)
         for demo in demo_stories():
             self.create_story(demo, sections[demo.section], users, now)
+        self.create_assignments(sections, users, now)
         self.stdout.write(self.style.SUCCESS("Demo newsroom ready."))
         self.stdout.write(f"Log in at /admin/ with any of these accounts (password: {DEMO_PASSWORD}):")
         for username, *_rest, group, is_super in ACCOUNTS:
@@ -126,6 +146,21 @@ class Command(BaseCommand):
             Profile.objects.for_person(user)
             users[username] = user
         return users
+
+    def create_assignments(self, sections, users, now):
+        """The budget's demo lines, made through the planning moves; each is made once (by its working title)."""
+        editor, writer = users["editor"], users["writer"]
+        for title, desk, pitcher, fate, hours, words, notes in ASSIGNMENTS:
+            if Assignment.objects.filter(title=title).exists():
+                continue
+            due = now + timedelta(hours=hours) if hours is not None else None
+            assignment = workflow.pitch(
+                users[pitcher], title, desk=sections[desk], planned_words=words, notes=notes, due_at=due
+            )
+            if fate in ("assigned", "started"):
+                workflow.assign(assignment, editor, writer, due)
+            if fate == "started":
+                workflow.start_story(assignment, writer)
 
     def create_story(self, demo, section, users, now):
         document = parse((DEMO_FOLDER / demo.file).read_text(encoding="utf-8"))
