@@ -9,9 +9,12 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def format_datetime(value: datetime) -> str:
     """`value`'s wall-clock time as `Mar 3, 2026, 9:05 AM`, with no change of time zone and in any locale."""
-    hour = value.hour % 12 or 12
-    noon = "PM" if value.hour >= 12 else "AM"
-    return f"{MONTHS[value.month - 1]} {value.day}, {value.year:04d}, {hour}:{value.minute:02d} {noon}"
+    return f"{MONTHS[value.month - 1]} {value.day}, {value.year:04d}, {format_time(value)}"
+
+
+def format_time(value: datetime) -> str:
+    """`value`'s wall-clock time of day as `9:05 AM`, with no change of time zone and in any locale."""
+    return f"{value.hour % 12 or 12}:{value.minute:02d} {'PM' if value.hour >= 12 else 'AM'}"
 
 
 def local(value: datetime) -> datetime:

@@ -24,15 +24,12 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from . import purging, revisions, workflow
 from .importing import DocumentError, StoryDocument, decode, parse
-from .models import Highlight, Opinion, Status, Story
+from .models import Highlight, Opinion, Status, Story, story_slug_base
 from .richtext import paragraphs_to_html
 
-# Room for a "-123" suffix within the slug field's 220 characters.
-SLUG_BASE_MAX_LENGTH = 200
 # Slug candidates (base, base-2 … base-10) looked up per document in one go.
 SLUG_CANDIDATES = 10
 
@@ -107,10 +104,6 @@ def read_document(name: str, data: bytes) -> StoryDocument | ImportResult:
 def document_time(document: StoryDocument) -> datetime:
     """The document's date, read in TIME_ZONE (whatever zone the current request has activated)."""
     return timezone.make_aware(document.date, timezone.get_default_timezone())
-
-
-def base_slug(headline: str) -> str:
-    return slugify(headline)[:SLUG_BASE_MAX_LENGTH].strip("-") or "story"
 
 
 def _candidates(base: str, start: int = 1) -> list[str]:
@@ -280,7 +273,7 @@ def _find_stories(incoming: list[_Incoming], *, lock: bool) -> None:
     """
     # In primary key order, so that two imports locking some of the same stories cannot deadlock.
     stories = Story.objects.select_for_update().order_by("pk") if lock else Story.objects.order_by()
-    bases = {item.index: base_slug(item.document.headline) for item in incoming}
+    bases = {item.index: story_slug_base(item.document.headline) for item in incoming}
     wanted = [slug for item in incoming for slug in _candidates(bases[item.index])]
     taken = {story.slug: story for story in stories.filter(slug__in=wanted)} if wanted else {}
     claimed = set()

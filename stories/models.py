@@ -56,6 +56,11 @@ def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def name_from(first_name: str, last_name: str, username: str) -> str:
+    """`display_name` from a row's columns (a reader query reads no user instance): full name, else username."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 # --- People's public face ---------------------------------------------------------------------
 
 
@@ -183,6 +188,19 @@ def is_live(status: str, published_at, now=None) -> bool:
     return status == Status.PUBLISHED and published_at is not None and published_at <= (now or timezone.now())
 
 
+# A story's address from its headline, with room for a "-123" suffix within the slug field's 220 characters.
+SLUG_BASE_MAX_LENGTH = 200
+
+
+def story_slug_base(headline: str) -> str:
+    return slugify(headline)[:SLUG_BASE_MAX_LENGTH].strip("-") or "story"
+
+
+def last_modified(updated_at, published_at):
+    """`Story.last_modified` from a row's two times: its publication, or a later edit."""
+    return max(filter(None, [updated_at, published_at]))
+
+
 def is_scheduled(status: str, published_at, now=None) -> bool:
     """What `StoryQuerySet.scheduled()` selects: published, with its time still to come."""
     return status == Status.PUBLISHED and published_at is not None and published_at > (now or timezone.now())
@@ -217,6 +235,12 @@ class StoryQuerySet(models.QuerySet):
         """
         bylines = Story.authors.through.objects.filter(user=user).values("story_id")
         return self.filter(Q(created_by=user) | Q(pk__in=bylines))
+
+    def free_slug(self, headline: str) -> str:
+        """An address for a new story from `headline` that no story holds: "tram-line", else "tram-line-2", …"""
+        base = story_slug_base(headline)
+        taken = set(self.filter(slug__startswith=base).values_list("slug", flat=True))
+        return next(slug for n in itertools.count(1) if (slug := base if n == 1 else f"{base}-{n}") not in taken)
 
     def newest_first(self):
         """Reader order: newest publication first, the primary key breaking ties (matches story_feed_idx)."""
@@ -331,7 +355,7 @@ class Story(models.Model):
     @property
     def last_modified(self):
         """When readers' copy last changed: its publication, or a later edit."""
-        return max(filter(None, [self.updated_at, self.published_at]))
+        return last_modified(self.updated_at, self.published_at)
 
     def is_owned_by(self, user):
         if not user.is_authenticated:

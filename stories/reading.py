@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from .compiled import CompiledQuery, Marker, db_datetime, db_key, planned_each_time
 from .links import reader_url
-from .models import Correction, Highlight, Section, Story, Tag
+from .models import Correction, Highlight, Section, Story, Tag, is_live, last_modified, name_from
 
 RELATED_STORIES = 4
 
@@ -95,8 +95,7 @@ def byline(items) -> list[dict]:
     in the order of the people's accounts (the same on every page)."""
     people = []
     for item in sorted(items or (), key=lambda person: person["pk"]):
-        # As Django's get_full_name and display_name: the full name, else the username.
-        name = f"{item['first_name']} {item['last_name']}".strip() or item["username"]
+        name = name_from(item["first_name"], item["last_name"], item["username"])
         slug = item.get("public_slug")
         people.append({"name": name, "url": reader_url("stories:author", slug) if slug else None})
     return people
@@ -112,8 +111,11 @@ def _image(name, alt="", caption="") -> dict | None:
 
 def sections() -> list[dict]:
     """The site's sections in navigation order: name, slug, description and address of each."""
-    rows = Section.objects.values("pk", "name", "slug", "description")
-    return [{**row, "url": reader_url("stories:section", row["slug"])} for row in rows]
+    return _addressed(Section.objects.values("pk", "name", "slug", "description"))
+
+
+def _addressed(sections) -> list[dict]:
+    return [{**section, "url": reader_url("stories:section", section["slug"])} for section in sections]
 
 
 # --- Story cards: the lists -------------------------------------------------------------------
@@ -208,7 +210,7 @@ def feed_items(kind: str, limit: int, key=None) -> list[dict]:
     for row in _FEEDS[kind].rows((0, limit), **_arguments(kind, key)):
         item = card(row)
         item["body"] = row["body"]
-        item["last_modified"] = max(filter(None, [db_datetime(row["updated_at"]), item["published_at"]]))
+        item["last_modified"] = last_modified(db_datetime(row["updated_at"]), item["published_at"])
         items.append(item)
     return items
 
@@ -299,10 +301,8 @@ def _link(data) -> dict | None:
 
 def _story_page(row) -> dict:
     """The story page's context from the row of `_story_query`."""
-    now = timezone.now()
     published_at = db_datetime(row["published_at"])
     updated_at = db_datetime(row["updated_at"])
-    live = row["status"] == "published" and published_at is not None and published_at <= now
     story = {
         "pk": row["pk"],
         "title": row["title"],
@@ -314,9 +314,8 @@ def _story_page(row) -> dict:
         "published_at": published_at,
         "created_at": db_datetime(row["created_at"]),
         "updated_at": updated_at,
-        # When readers' copy last changed: its publication, or a later edit (Story.last_modified).
-        "last_modified": max(filter(None, [updated_at, published_at])),
-        "is_live": live,
+        "last_modified": last_modified(updated_at, published_at),
+        "is_live": is_live(row["status"], published_at),
         "opinions_closed": bool(row["opinions_closed"]),
         "section": _section(row["section_name"], row["section_slug"]),
         "image": _image(row["lead_image"], row["lead_image_alt"], row["lead_image_caption"]),

@@ -24,7 +24,7 @@ from . import opinions, previews, reading, scopes, search, workflow
 from .crossorigin import cross_origin_protected
 from .filters import StoryFilter
 from .links import reader_url
-from .models import Story, Tag
+from .models import Story, Tag, name_from
 from .navigation import known_sections, nav_sections
 from .rendering import RenderedOnce
 
@@ -161,7 +161,7 @@ def author(request, slug):
     )
     person = get_object_or_404(found)
     pagecache.depends_on(request, scopes.author(slug), scopes.PEOPLE)
-    name = f"{person['first_name']} {person['last_name']}".strip() or person[people.USERNAME_FIELD]
+    name = name_from(person["first_name"], person["last_name"], person[people.USERNAME_FIELD])
     context = {"heading": name, "kicker": "Stories by"}
     context = _story_list(request, context, "author", person["pk"], reader_url("stories:author", slug))
     # Only people with a published byline have a public page; anyone else stays unknown.

@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
 from .. import workflow
-from ..models import Assignment, AssignmentEvent, AssignmentState, Section, Status, display_name
+from ..dates import format_local, format_time
+from ..models import Assignment, AssignmentEvent, AssignmentState, Section, display_name
 
 State = AssignmentState
 # Today and the next two days: the news meeting's horizon, and at 2,000 open assignments the longest window the
@@ -122,10 +123,6 @@ def calendar_feed(request, token):
 # --- The board -------------------------------------------------------------------------------------------
 
 
-def _people():
-    return workflow.byline_candidates().filter(is_active=True)
-
-
 class PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return display_name(obj)
@@ -134,7 +131,10 @@ class PersonChoice(forms.ModelChoiceField):
 class BudgetFilter(django_filters.FilterSet):
     desk = django_filters.ModelChoiceFilter(queryset=Section.objects.all(), empty_label="All desks")
     assignee = django_filters.ModelChoiceFilter(
-        queryset=lambda request: _people(), field_name="assignee", label="Person", empty_label="Everyone"
+        queryset=lambda request: workflow.assignable_people(),
+        field_name="assignee",
+        label="Person",
+        empty_label="Everyone",
     )
     state = django_filters.ChoiceFilter(choices=State.choices, empty_label="Any state")
 
@@ -164,15 +164,11 @@ class Line:
     mark_class: str = ""
 
 
-def _clock(when) -> str:
-    return f"{when.hour % 12 or 12}:{when.minute:02d} {'PM' if when.hour >= 12 else 'AM'}"
-
-
 def _texts(line: Line) -> Line:
     a = line.assignment
     if a.due_at:
         due = timezone.localtime(a.due_at)
-        line.due_iso, line.due_time = due.isoformat(), _clock(due)
+        line.due_iso, line.due_time = due.isoformat(), format_time(due)
         line.due_day_time = f"{due:%a %b} {due.day}, {line.due_time}"
     line.assignee = display_name(a.assignee) if a.assignee_id else ""
     line.state_label = a.get_state_display()
@@ -193,18 +189,18 @@ class Day:
     desks: list[Desk]
 
 
-def story_status(assignment: Assignment, now=None) -> str:
+def story_status(assignment: Assignment) -> str:
     """What the budget shows of an assignment's story: its own status, never a copy of it."""
     story = assignment.story
     if story is None:
         return ""
-    if story.status == Status.PUBLISHED and story.published_at and story.published_at > (now or timezone.now()):
-        return f"Scheduled for {timezone.localtime(story.published_at):%b %-d, %-I:%M %p}"
-    return Status(story.status).label
+    if story.is_scheduled:
+        return f"Scheduled for {format_local(story.published_at)}"
+    return story.get_status_display()
 
 
 def mark_of(assignment: Assignment, now) -> str:
-    if assignment.due_at is None or assignment.state not in (State.PITCHED, State.ASSIGNED):
+    if assignment.due_at is None or not workflow.is_open(assignment):
         return ""
     if assignment.due_at < now:
         return "Overdue"
@@ -213,17 +209,14 @@ def mark_of(assignment: Assignment, now) -> str:
     return ""
 
 
-def moves_for(user, assignment: Assignment) -> list[tuple[str, str]]:
-    """(name, label) of the moves `user` may make on `assignment` now: the board's buttons."""
-    moves = []
-    open_ = assignment.state in (State.PITCHED, State.ASSIGNED) and assignment.story_id is None
-    if open_ and workflow.may_plan(user):
-        moves.append(("assign", "Reassign…" if assignment.state == State.ASSIGNED else "Assign…"))
-    if assignment.state == State.ASSIGNED and assignment.story_id is None and workflow.may_start(user, assignment):
-        moves.append(("start", "Start story"))
-    if open_ and workflow.may_plan(user):
-        moves.append(("decline", "Decline…"))
-    return moves
+# The board's buttons, by move (workflow.moves).
+MOVE_LABELS = {"start": "Start story", "decline": "Decline…"}
+
+
+def _move_label(name: str, assignment: Assignment) -> str:
+    if name == "assign":
+        return "Reassign…" if assignment.state == State.ASSIGNED else "Assign…"
+    return MOVE_LABELS[name]
 
 
 def budget_lines(user, assignments, now) -> list[Line]:
@@ -239,8 +232,8 @@ def budget_lines(user, assignments, now) -> list[Line]:
     for a in assignments:
         opens_story = a.story_id and (sees_all or a.assignee_id == user.pk)
         url = story_url.format(a.story_id) if opens_story else assignment_url.format(a.pk)
-        moves = [(name, label, move_url.format(a.pk, name)) for name, label in moves_for(user, a)]
-        lines.append(_texts(Line(a, story_status(a, now), mark_of(a, now), moves, url)))
+        moves = [(name, _move_label(name, a), move_url.format(a.pk, name)) for name in workflow.moves(user, a)]
+        lines.append(_texts(Line(a, story_status(a), mark_of(a, now), moves, url)))
     return lines
 
 
@@ -276,7 +269,7 @@ class DueInput(forms.DateTimeInput):
 
 
 class AssignForm(forms.Form):
-    assignee = PersonChoice(queryset=_people(), label="Writer")
+    assignee = PersonChoice(queryset=workflow.assignable_people(), label="Writer")
     due_at = forms.DateTimeField(
         label="Due", widget=DueInput(), help_text=f"In the newsroom’s time ({settings.TIME_ZONE})."
     )
@@ -284,7 +277,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _people()
+        self.fields["assignee"].queryset = workflow.assignable_people()
 
 
 class DeclineForm(forms.Form):
@@ -346,13 +339,9 @@ class AssignmentAdmin(admin.ModelAdmin):
         return workflow.may_pitch(request.user)
 
     def has_change_permission(self, request, obj=None):
-        # Editors edit any assignment; the one who pitched it, their pitch until it is decided.
-        user = request.user
-        if workflow.may_plan(user):
-            return True
         if obj is None:
-            return False
-        return obj.created_by_id == user.pk and obj.state == State.PITCHED and workflow.may_pitch(user)
+            return workflow.may_plan(request.user)
+        return workflow.may_edit(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -418,7 +407,6 @@ class AssignmentAdmin(admin.ModelAdmin):
             "can_pitch": workflow.may_pitch(user),
             "calendar_url": calendar_url(request, user) if workflow.may_pitch(user) else None,
             "printing": request.GET.get("print") == "1",
-            "print_query": _with(request, print="1"),
             "time_zone": settings.TIME_ZONE,
         }
         return TemplateResponse(request, "admin/stories/assignment/budget.html", context)
@@ -478,13 +466,6 @@ def _days(value) -> int:
     if value and value.isascii() and value.isdigit() and len(value) <= 3:
         return min(max(int(value), 1), MAX_DAYS)
     return DEFAULT_DAYS
-
-
-def _with(request, **params) -> str:
-    query = request.GET.copy()
-    for key, value in params.items():
-        query[key] = value
-    return query.urlencode()
 
 
 # --- The dashboard's part ----------------------------------------------------------------------------------

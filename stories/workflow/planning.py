@@ -26,7 +26,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from ..dates import format_local
 from ..models import Assignment, AssignmentEvent, AssignmentState, Priority, Section, Story, display_name
@@ -52,6 +51,35 @@ def may_plan(user) -> bool:
 def may_start(user, assignment: Assignment) -> bool:
     """The assignee starts their own story; an editor may start anyone's."""
     return may_plan(user) or (may_pitch(user) and assignment.assignee_id == user.pk)
+
+
+def may_edit(user, assignment: Assignment) -> bool:
+    """Editing an assignment's details: editors any; the one who pitched it, their pitch until it is decided."""
+    if may_plan(user):
+        return True
+    return assignment.created_by_id == user.pk and assignment.state == State.PITCHED and may_pitch(user)
+
+
+def is_open(assignment: Assignment) -> bool:
+    """Pitched or assigned with no story started: it may still be assigned, reassigned or declined."""
+    return assignment.state in (State.PITCHED, State.ASSIGNED) and assignment.story_id is None
+
+
+def moves(user, assignment: Assignment) -> list[str]:
+    """The moves `user` may make on `assignment` now ("assign", "start", "decline"): the board's buttons."""
+    found = []
+    if is_open(assignment) and may_plan(user):
+        found.append("assign")
+    if is_open(assignment) and assignment.state == State.ASSIGNED and may_start(user, assignment):
+        found.append("start")
+    if is_open(assignment) and may_plan(user):
+        found.append("decline")
+    return found
+
+
+def assignable_people():
+    """Who an assignment may be given to: active people who may write stories."""
+    return byline_candidates().filter(is_active=True)
 
 
 def may_see_board(user) -> bool:
@@ -97,14 +125,14 @@ def assign(assignment: Assignment, user, assignee, due_at: datetime, comment: st
     """
     if user is not None and not may_plan(user):
         raise PermissionDenied("You may not assign stories.")
-    if assignee is None or not byline_candidates().filter(pk=assignee.pk, is_active=True).exists():
+    if assignee is None or not assignable_people().filter(pk=assignee.pk).exists():
         raise TransitionError("Choose a writer to assign it to.", code="no_assignee")
     if due_at is None:
         raise TransitionError("An assignment needs a due time.", code="no_due_time")
     _check_time(due_at)
     with transaction.atomic():
         locked = _lock(assignment)
-        if locked.state not in (State.PITCHED, State.ASSIGNED) or locked.story_id is not None:
+        if not is_open(locked):
             raise _wrong_state(locked, "assign it")
         source = locked.state
         locked.assignee, locked.due_at, locked.state = assignee, due_at, State.ASSIGNED
@@ -124,7 +152,7 @@ def decline(assignment: Assignment, user, comment: str) -> Assignment:
         raise TransitionError("Declining needs a reason.", code="comment_required")
     with transaction.atomic():
         locked = _lock(assignment)
-        if locked.state not in (State.PITCHED, State.ASSIGNED) or locked.story_id is not None:
+        if not is_open(locked):
             raise _wrong_state(locked, "decline it")
         source = locked.state
         locked.state = State.DECLINED
@@ -143,11 +171,11 @@ def start_story(assignment: Assignment, user) -> Story:
         locked = _lock(assignment)
         if user is not None and not may_start(user, locked):
             raise PermissionDenied("You may not start this story.")
-        if locked.state != State.ASSIGNED or locked.story_id is not None:
+        if not (is_open(locked) and locked.state == State.ASSIGNED):
             raise _wrong_state(locked, "start its story")
         story = Story(
             title=locked.title,
-            slug=_free_slug(locked.title),
+            slug=Story.objects.free_slug(locked.title),
             section_id=locked.desk_id,
             created_by_id=locked.assignee_id,
         )
@@ -215,13 +243,3 @@ def _wrong_state(assignment: Assignment, action: str) -> TransitionError:
 def _check_time(at: datetime | None) -> None:
     if at is not None and timezone.is_naive(at):
         raise TransitionError("The due time needs a time zone.", code="naive_datetime")
-
-
-def _free_slug(title: str) -> str:
-    """The story's address from its working title, with -2, -3 … when another story holds it."""
-    base = slugify(title)[:200].strip("-") or "story"
-    taken = set(Story.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    n = 1
-    while (slug := base if n == 1 else f"{base}-{n}") in taken:
-        n += 1
-    return slug

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from stories import workflow
 from stories.importing import parse
-from stories.ingest import base_slug, import_documents
-from stories.models import Assignment, Correction, Opinion, OpinionStatus, Profile, Section, Story
+from stories.ingest import import_documents
+from stories.models import Assignment, Correction, Opinion, OpinionStatus, Profile, Section, Story, story_slug_base
 
 DEMO_PASSWORD = "newsroom-demo"  # noqa: S105 - demo accounts for a local machine, printed on purpose
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "demo"
@@ -164,7 +164,7 @@ class Command(BaseCommand):
 
     def create_story(self, demo, section, users, now):
         document = parse((DEMO_FOLDER / demo.file).read_text(encoding="utf-8"))
-        if Story.objects.filter(slug=base_slug(document.headline)).exists():
+        if Story.objects.filter(slug=story_slug_base(document.headline)).exists():
             return
         editor, moderator = users["editor"], users["moderator"]
         hours = timedelta(hours=demo.hours)
