@@ -18,7 +18,11 @@ browser claims:
 also says in plain words why Pillow itself refused a file, and renames an upload
 to its real format's extension before the validator sees it.
 
-A replaced or cleared file is deleted once the save has committed, unless a
+Each lead image also has renditions (stories.renditions): its picture at several widths and formats for reader
+pages, and crops about its focal point for the front page, the cards, structured data and social cards; made
+once its save commits and stored next to it.
+
+A replaced or cleared file (and its renditions) is deleted once the save has committed, unless a
 story still refers to it (`delete_if_unused_on_commit`). Revisions keep old
 file names without keeping the files alive: restoring one whose file is gone
 brings the story back without a lead image (`drop_missing_lead_image`), never
@@ -35,6 +39,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from PIL import Image
+
+from . import renditions
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +185,7 @@ def delete_if_unused_on_commit(field_file) -> None:
         if model._default_manager.filter(**{field.attname: name}).exists():
             return
         storage.delete(name)
+        renditions.delete(name, storage)
         logger.info("Deleted the lead image %s, which no story uses any more", name)
 
     # robust: a file that cannot be deleted is logged, and the save it followed stands.
@@ -192,9 +199,67 @@ def delete_replaced_lead_image(form) -> None:
         delete_if_unused_on_commit(before)
 
 
+def make_renditions_of_new_lead_image(form) -> None:
+    """After a story form's save: a new lead image, or a new focal point, gets its renditions once the save
+    commits; the crops about the old focal point of the same image go. A save that changes neither makes none."""
+    story = form.instance
+    before, after = form.initial.get("lead_image"), story.lead_image
+    if not after:
+        return
+    old_focus = (form.initial.get("lead_image_focus_x", 50), form.initial.get("lead_image_focus_y", 50))
+    new_image = not before or before.name != after.name
+    if new_image or old_focus != focus_of(story):
+        make_renditions_on_commit(story)
+    if not new_image and old_focus != focus_of(story):
+        delete_unused_crops_on_commit(story, old_focus)
+
+
 def drop_missing_lead_image(values: dict, storage) -> dict:
     """Restored field values without their lead image (and its alt text and caption) when the file is gone."""
     name = str(values.get("lead_image") or "")  # a revision gives back a FieldFile
     if name and not storage.exists(name):
         return {**values, **dict.fromkeys(IMAGE_FIELDS, "")}
     return values
+
+
+# --- Renditions (stories.renditions): made once a new image or focal point is saved, gone with the image ---------
+
+
+def focus_of(story) -> tuple[int, int]:
+    return (story.lead_image_focus_x, story.lead_image_focus_y)
+
+
+def make_renditions_on_commit(story) -> None:
+    """Once the current transaction commits, make the renditions `story`'s lead image lacks (a new image, or a
+    new focal point's crops)."""
+    if story.lead_image:
+        renditions.make_on_commit(story.lead_image.name, story.lead_image.storage, focus_of(story))
+
+
+def measure_restored_lead_image(story) -> None:
+    """The upright size of a lead image a story takes by name (a restored revision): read from its stored file."""
+    if not story.lead_image:
+        story.lead_image_width = story.lead_image_height = None
+        return
+    try:
+        with story.lead_image.storage.open(story.lead_image.name, "rb") as file:
+            story.lead_image_width, story.lead_image_height = renditions.upright_size(file)
+    except Exception:  # unreadable: pages show the original without renditions
+        logger.warning("Could not measure the lead image %s", story.lead_image.name, exc_info=True)
+        story.lead_image_width = story.lead_image_height = None
+
+
+def delete_unused_crops_on_commit(story, focus) -> None:
+    """Once the current transaction commits, delete the crops of `story`'s image about its old focal point `focus`,
+    unless another story shows the same image about it."""
+    name, storage, model = story.lead_image.name, story.lead_image.storage, type(story)
+
+    def delete():
+        still = model._default_manager.filter(
+            lead_image=name, lead_image_focus_x=focus[0], lead_image_focus_y=focus[1]
+        ).exists()
+        if not still:
+            renditions.delete_crops(name, storage, focus)
+
+    if name:
+        transaction.on_commit(delete, robust=True)

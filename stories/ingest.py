@@ -6,9 +6,13 @@ command, the admin's "Import stories" page and the demo newsroom.
 
 A document is identified by its headline and its date: importing the same
 document again updates the story it created (body and highlights replaced,
-opinions not yet present added) instead of duplicating it. The story is found
-through its slug, made from the headline (with -2, -3 … when another story
-holds it), so the lookup is a query on the slug's unique index.
+opinions not yet present added) instead of duplicating it. The story keeps the
+document's date (`Story.source_date`), so it is recognised whatever the desk
+did with its own times since (published it later, unpublished it, or, in the demo
+newsroom, dated it relative to today); a story from before that field, or an
+exported one, is recognised by its publication or creation time instead. The
+story is found through its slug, made from the headline (with -2, -3 … when
+another story holds it), so the lookup is a query on the slug's unique index.
 
 Every document is all or nothing, and one bad document never stops the
 others. For speed, documents are written in groups: a group's lookups and
@@ -115,9 +119,10 @@ def _same_minute(value: datetime | None, when: datetime) -> bool:
 
 
 def is_same_document(story: Story, document: StoryDocument, when: datetime) -> bool:
-    """The story came from this document: same headline, and its date is the document's (to the minute)."""
-    return story.title == document.headline and (
-        _same_minute(story.published_at, when) or _same_minute(story.created_at, when)
+    """The story came from this document: same headline, and the document's date (to the minute) is the one it was
+    imported from, or its publication or creation time (an older import, or a story exported from the desk)."""
+    return story.title == document.headline and any(
+        _same_minute(value, when) for value in (story.source_date, story.published_at, story.created_at)
     )
 
 
@@ -239,6 +244,12 @@ def _import_group(items, *, publish, user, dry_run, approve_opinions) -> tuple[l
     for item in incoming:
         try:
             if item.existed:
+                if item.story.status == Status.KILLED:
+                    # Taken down: only a superuser brings it back (workflow.reinstate), never a document.
+                    raise DocumentError(
+                        f"the story it updates ({item.story.slug}) was killed; a superuser must reinstate it first",
+                        item.document.headline_line,
+                    )
                 if user is not None and not workflow.can_edit(user, item.story):
                     raise DocumentError(
                         f"you may not edit the story it updates ({item.story.slug})", item.document.headline_line
@@ -351,6 +362,7 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
             # A draft's document date is its creation date: export writes it back,
             # and a re-import recognises the story by it.
             created_at=item.when,
+            source_date=item.when,
             created_by=user,
             last_edited_by=user,
         )
@@ -373,6 +385,7 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
         # underneath), the byline and highlights rules, and a revision of each published story it changes.
         for item in old:
             item.story.body = _body(item.document)
+            item.story.source_date = item.when  # a story recognised by its own times is, from now on, by this
         by_story = {item.story.pk: item for item in old}
 
         def replace_highlights(stories):
@@ -382,7 +395,7 @@ def _write(ready: list[_Incoming], user, approve_opinions: bool) -> None:
         workflow.edit_stories(
             [workflow.Edit(item.story, item.story.version, _revision_comment(item)) for item in old],
             user,
-            fields=["body"],
+            fields=["body", "source_date"],
             save_related=replace_highlights,
             locked=True,
         )

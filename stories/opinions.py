@@ -107,35 +107,38 @@ class OpinionPage:
         return self.number - 1
 
 
-def section_context(request, story: dict, form=None) -> dict:
+def section_context(request, story: dict, form=None, first_page: dict | None = None) -> dict:
     """Context for the Opinions section of the story page (`story`: the page's story, stories.reading).
 
-    Costs one query, whatever the number of opinions: the page of opinions, their
-    total (a window count) and the policy's closing delay come back together.
+    The first page of opinions, their total and the policy's closing delay come with the story
+    (`first_page`, stories.story_page); another page costs one query, whatever the number of opinions.
     """
     per_page = settings.OPINIONS_PER_PAGE
     number = _requested_page(request)
-    rows = _section_rows(story["pk"], number, per_page)
-    if not rows:
-        # Only a page past the end comes back empty (page 1 always has the story's row).
-        number = 1
+    if number == 1 and first_page is not None:
+        shown, total, close_after_days = first_page["opinions"], first_page["total"], first_page["close_after_days"]
+    else:
         rows = _section_rows(story["pk"], number, per_page)
-    total = rows[0]["total"]
-    shown = [
-        {
-            "author_name": row["opinion_author"],
-            "body": row["opinion_body"],
-            "created_at": db_datetime(row["opinion_created_at"]),
-        }
-        for row in rows
-        if row["opinion_id"] is not None
-    ]
+        if not rows:
+            # Only a page past the end comes back empty (page 1 always has the story's row).
+            number = 1
+            rows = _section_rows(story["pk"], number, per_page)
+        total, close_after_days = rows[0]["total"], rows[0]["close_after_days"]
+        shown = [
+            {
+                "author_name": row["opinion_author"],
+                "body": row["opinion_body"],
+                "created_at": db_datetime(row["opinion_created_at"]),
+            }
+            for row in rows
+            if row["opinion_id"] is not None
+        ]
     # The policy's closing delay came with the rows: the same row ModerationPolicy.current() reads.
     is_open = workflow.opinions_accepted(
         live=story["is_live"],
         closed=story["opinions_closed"],
         published_at=story["published_at"],
-        close_after_days=rows[0]["close_after_days"],
+        close_after_days=close_after_days,
     )
     return {
         "opinions": shown,

@@ -5,17 +5,20 @@ Every edit keeps a version of the story with its highlights (`record`, called by
 django-reversion when the app is ready (StoriesConfig.ready).
 """
 
-import difflib
-import re
+from pathlib import PurePosixPath
 
 import reversion
+from django.contrib.auth import get_user_model
 from reversion.models import Version
 
-from .models import Highlight, Section, Story
+from . import textdiff
+from .models import Highlight, LiveUpdate, Section, Story, Tag, display_name
 
 
 def register() -> None:
-    """Keep Story versions together with their highlights."""
+    """Keep Story versions together with their highlights, and each live update's versions."""
+    if not reversion.is_registered(LiveUpdate):
+        reversion.register(LiveUpdate, fields=["headline", "body", "pinned", "story", "author", "created_at"])
     if not reversion.is_registered(Highlight):
         reversion.register(Highlight)
     if not reversion.is_registered(Story):
@@ -28,6 +31,24 @@ def record(story: Story, user, comment: str) -> None:
         reversion.set_user(user)
         reversion.set_comment(comment)
         reversion.add_to_revision(story)
+
+
+def record_update(update: LiveUpdate, user, comment: str) -> None:
+    """Keep a version of a live update as it is now, by `user`: every post, edit and deletion keeps one."""
+    with reversion.create_revision(manage_manually=True):
+        reversion.set_user(user)
+        reversion.set_comment(comment)
+        reversion.add_to_revision(update)
+
+
+def update_versions(update_pk: int):
+    """A live update's kept versions, newest first (a deleted update's too, by its key)."""
+    return (
+        Version.objects.get_for_model(LiveUpdate)
+        .filter(object_id=str(update_pk))
+        .select_related("revision__user")
+        .order_by("-revision__date_created", "-pk")
+    )
 
 
 def versions_of(story: Story):
@@ -48,32 +69,95 @@ def version_highlights(version) -> list[str]:
     return [row["text"] for row in sorted(rows, key=lambda r: (r.get("position", 0), r.get("id", 0)))]
 
 
-def _lines(value):
-    """Text split into comparable lines; block-level tags start a new line so body diffs read by paragraph."""
-    text = str(value or "")
-    text = re.sub(r"(</(?:p|h[2-4]|li|blockquote|figcaption)>)", r"\1\n", text)
-    return [line for line in text.splitlines() if line.strip()]
+def highlights_of(versions) -> dict[int, list[str]]:
+    """`version_highlights` of several versions in one query, by version key."""
+    by_revision = {}
+    kept = Version.objects.get_for_model(Highlight).filter(revision_id__in={v.revision_id for v in versions})
+    for row in kept:
+        by_revision.setdefault(row.revision_id, []).append(row.field_dict)
+    ordered = {
+        revision: [r["text"] for r in sorted(rows, key=lambda r: (r.get("position", 0), r.get("id", 0)))]
+        for revision, rows in by_revision.items()
+    }
+    return {v.pk: ordered.get(v.revision_id, []) for v in versions}
 
 
-def diff_versions(old, new) -> list[dict]:
-    """Per field, the changed lines as (kind, text) pairs: kind is "add", "del" or "same"."""
-    a, b = old.field_dict, new.field_dict
-    sections = {s.pk: s.name for s in Section.objects.filter(pk__in=[a.get("section_id"), b.get("section_id")])}
-    fields = [
-        ("Headline", a.get("title"), b.get("title")),
-        ("Standfirst", a.get("standfirst"), b.get("standfirst")),
-        ("Highlights", "\n".join(version_highlights(old)), "\n".join(version_highlights(new))),
-        ("Body", a.get("body"), b.get("body")),
-        ("Section", sections.get(a.get("section_id"), ""), sections.get(b.get("section_id"), "")),
-        ("Dateline", a.get("dateline"), b.get("dateline")),
-        ("Lead image", a.get("lead_image"), b.get("lead_image")),
-        ("Alt text", a.get("lead_image_alt"), b.get("lead_image_alt")),
-        ("Caption and credit", a.get("lead_image_caption"), b.get("lead_image_caption")),
-    ]
-    kinds = {"+ ": "add", "- ": "del", "  ": "same"}
-    out = []
-    for label, before, after in fields:
-        before_lines, after_lines = _lines(before), _lines(after)
-        rows = [(kinds[line[:2]], line[2:]) for line in difflib.ndiff(before_lines, after_lines) if line[:2] in kinds]
-        out.append({"label": label, "changed": before_lines != after_lines, "rows": rows})
-    return out
+def compare_versions(old, new) -> dict:
+    """Two kept versions compared as an editor reads them (see `compare_contents`)."""
+    highlights = highlights_of([old, new])
+    return compare_contents(old.field_dict, highlights[old.pk], new.field_dict, highlights[new.pk])
+
+
+# The parts of a story compared, in the order the desk shows them: (label, field as a version keeps it).
+PARTS = [
+    ("Headline", "title"),
+    ("Standfirst", "standfirst"),
+    ("Highlights", "highlights"),
+    ("Body", "body"),
+    ("Section", "section_id"),
+    ("Tags", "tags"),
+    ("Byline", "authors"),
+    ("Dateline", "dateline"),
+    ("Lead image file", "lead_image"),
+    ("Lead image alt text", "lead_image_alt"),
+    ("Lead image caption and credit", "lead_image_caption"),
+]
+
+
+def compare_contents(old: dict, old_highlights: list[str], new: dict, new_highlights: list[str]) -> dict:
+    """Any two contents of a story compared: dicts of its fields as a version keeps them (`section_id`, `tags`
+    and `authors` as keys, `lead_image` as its file) and their highlights' texts. A part absent from both is
+    left out, so a pending revision (which holds neither tags, byline nor image file) is compared on what it
+    holds. Returns {"changed": [{"label", "name", "rows"}], "unchanged": [labels]}; rows as stories.textdiff
+    makes them, every text still to be escaped. Names are read in three queries whatever the byline and tags."""
+    old = {**old, "highlights": old_highlights}
+    new = {**new, "highlights": new_highlights}
+    names = _names(old, new)
+    changed, unchanged = [], []
+    for label, name in PARTS:
+        if name not in old and name not in new:
+            continue
+        before, after = old.get(name), new.get(name)
+        if name == "body":
+            rows = textdiff.body_rows(before, after)
+        elif name == "highlights":
+            rows = textdiff.items_rows(before or [], after or [], kind="Highlight")
+        elif name in names:
+            rows = textdiff.names_rows(names[name](before), names[name](after))
+        else:
+            rows = textdiff.text_rows(_text(name, before), _text(name, after))
+        if rows:
+            changed.append({"label": label, "name": name, "rows": rows})
+        else:
+            unchanged.append(label)
+    return {"changed": changed, "unchanged": unchanged}
+
+
+def _text(name: str, value) -> str:
+    if name == "lead_image":
+        return PurePosixPath(str(value or "")).name  # the file's name, not the upload folder
+    return str(value or "")
+
+
+def _keys(value) -> list[int]:
+    return [int(pk) for pk in value or []]
+
+
+def _names(old: dict, new: dict) -> dict:
+    """For the parts kept as keys (section, tags, byline): a function from a kept value to the names it means."""
+
+    def keys(name):
+        # An empty list asks the database nothing.
+        return [*_keys(old.get(name)), *_keys(new.get(name))]
+
+    section_keys = [key for key in (old.get("section_id"), new.get("section_id")) if key]
+    sections = dict(Section.objects.filter(pk__in=section_keys).values_list("pk", "name"))
+    tags = dict(Tag.objects.filter(pk__in=keys("tags")).values_list("pk", "name"))
+    people = get_user_model().objects.filter(pk__in=keys("authors")).only("username", "first_name", "last_name")
+    people = {person.pk: display_name(person) for person in people}
+    return {
+        "section_id": lambda pk: [sections.get(pk, "a deleted section")] if pk else [],
+        "tags": lambda pks: sorted(tags.get(pk, "a deleted tag") for pk in _keys(pks)),
+        # In the order of the people's accounts, as the site shows a byline.
+        "authors": lambda pks: [people.get(pk, "a deleted account") for pk in sorted(_keys(pks))],
+    }

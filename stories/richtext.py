@@ -35,6 +35,44 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
+# The desk's editor (django-prose-editor, stories.widgets.RichTextWidget) offers exactly this markup: each extension
+# below makes some of the tags above, and tests/admin/test_body_editor_allowlist.py keeps the two lists in step.
+EDITOR_EXTENSIONS = {
+    "Paragraph": True,
+    "HardBreak": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "Bold": True,
+    "Italic": True,
+    "Underline": True,
+    "Strike": True,
+    "Link": {"enableTarget": False, "protocols": sorted(ALLOWED_URL_SCHEMES)},
+    "Blockquote": True,
+    "BulletList": True,
+    "OrderedList": {"enableListAttributes": False},
+    "ListItem": True,
+    "QuoteFigure": True,
+    "QuoteCaption": True,
+    "Cite": True,
+    "History": True,
+    "NoSpellCheck": False,  # writers want the browser's spelling check in the body too
+    # One row of buttons, each named (no drop-down menus): block types, lists, quotes, emphasis, links, undo.
+    "Menu": {
+        "groups": [
+            {"group": "blockType -lists"},
+            {"group": "lists"},
+            {"group": "nodes -blockType -lists"},
+            {"group": "marks"},
+            {"group": "link"},
+            {"group": "history"},
+        ]
+    },
+}
+# Older markup the cleaner keeps and the editor reads as its own: <b> as bold (<strong>), <i> as italic (<em>).
+EDITOR_READS_AS = {"b": "strong", "i": "em"}
+# What the editor writes that the cleaner drops on purpose: the cleaner sets every link's rel itself, and a numbered
+# list on the site always counts 1, 2, 3 (the editor marks each list's numbering as "decimal").
+EDITOR_ATTRIBUTES_DROPPED = {"a": {"rel"}, "ol": {"start", "type", "data-type"}}
+
 _BLOCK_END = re.compile(r"</(?:p|h[2-4]|blockquote|li|figcaption)>")
 # A line break, or any longer run of white space, reads as one space inside a paragraph.
 _SPACES = re.compile(r"\s{2,}|\n")
@@ -66,6 +104,11 @@ def _without_control_characters(value: str) -> str:
     return _NOT_TEXT.sub("", _PASTED_BREAKS.sub(" ", value))
 
 
+def _without_empty_attributes(tag: str, attribute: str, value: str) -> str | None:
+    # The editor's link dialog leaves an empty title when none is given; an empty title says nothing.
+    return value if value.strip() else None
+
+
 def sanitize_html(value: str) -> str:
     """Return `value` with only the allowed markup; links get rel=noopener noreferrer."""
     if not value:
@@ -79,6 +122,7 @@ def sanitize_html(value: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_without_empty_attributes,
     )
     return _without_control_characters(cleaned).strip()
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from .. import images, purging, revisions
 from ..dates import format_local
-from ..models import Highlight, Section, Status, Story, Tag
+from ..models import Highlight, Section, Status, Story, Tag, is_live
 from .rights import PERMISSION_BACKEND, can_edit
-from .rules import EDIT_CONFLICT_MESSAGE, EditConflict, check_highlight_count
+from .rules import EDIT_CONFLICT_MESSAGE, EditConflict, check_embargo, check_highlight_count
 
 # Content a revision brings back. Status, publication time, ownership and the slug (a published address) never
 # come from an old revision: restoring is an edit, not a transition.
@@ -33,6 +33,8 @@ RESTORABLE_FIELDS = [
     "lead_image",
     "lead_image_alt",
     "lead_image_caption",
+    "lead_image_focus_x",
+    "lead_image_focus_y",
     "opinions_closed",
 ]
 
@@ -48,7 +50,8 @@ def byline_candidates():
 
 
 def takes_corrections(story: Story) -> bool:
-    """Corrections and updates are notes under a published story; other stories have none to add."""
+    """Notices (corrections, clarifications, updates, editor's notes) go under a published story; other stories
+    have none to add."""
     return story.pk is not None and story.status == Status.PUBLISHED
 
 
@@ -78,6 +81,9 @@ class Edit:
     story: Story
     base_version: int | None
     comment: str | None = ""
+    # Readers are told a live story changed ("Updated", dateModified, the feeds' updated date): a substantive
+    # change, or one that adds a notice. A minor one (a typo, style) and an import's update tell them nothing.
+    substantive: bool = False
 
 
 def edit_story(
@@ -88,15 +94,21 @@ def edit_story(
     base_version: int | None = None,
     save_related: Callable[[Story], None] | None = None,
     comment: str = "",
+    substantive: bool = False,
 ) -> Story:
     """Save `story`, edited by `user` (None: the system), as the module docstring says.
 
     A new story (no primary key) is created, owned by `user`. For an existing one, `fields` names what the
     edit changed and `base_version` the version it started from. `save_related(story)` writes the byline,
     tags, highlights or corrections once the story's row is saved. `comment` describes the revision.
+
+    `substantive=True` tells readers a live story changed: its `modified_at` becomes now, in the same write
+    (the story page's "Updated", its dateModified, the feeds' updated date, the sitemap's lastmod). The caller
+    says so for a change the editor calls substantive and for one that adds a notice (`adds_notice`). By
+    default an edit is minor: a typo fixed moves none of them. A story readers cannot see yet is not "updated".
     """
     related = (lambda stories: save_related(stories[0])) if save_related is not None else None
-    edit_stories([Edit(story, base_version, comment)], user, fields=fields, save_related=related)
+    edit_stories([Edit(story, base_version, comment, substantive)], user, fields=fields, save_related=related)
     return story
 
 
@@ -143,6 +155,7 @@ def edit_stories(
 
 
 def _write_edits(edits: list[Edit], user, fields: set[str], *, locked: bool) -> None:
+    now, told = timezone.now(), False
     if locked:
         current = {edit.story.pk: edit.story for edit in edits}
     else:
@@ -154,17 +167,30 @@ def _write_edits(edits: list[Edit], user, fields: set[str], *, locked: bool) -> 
         if user is not None and not can_edit(user, row):
             raise PermissionDenied("You may not edit this story.")
         story = edit.story
+        if "embargo_until" in fields:
+            check_embargo(row.status, row.published_at, row.embargo_until, story.embargo_until)
         story.status, story.version, story.last_edited_by = row.status, row.version + 1, user
-    written = [f.name for f in Story._meta.concrete_fields if f.name in {*fields, "version", "last_edited_by"}]
+        # Only a substantive edit of a live story moves it, to now; otherwise it keeps the row's.
+        if edit.substantive and is_live(row.status, row.published_at, now, row.expires_at):
+            story.modified_at, told = now, True
+        else:
+            story.modified_at = row.modified_at
+    kept = {*fields, "version", "last_edited_by", *(["modified_at"] if told else [])}
+    written = [f.name for f in Story._meta.concrete_fields if f.name in kept]
     stories = [edit.story for edit in edits]
     if len(stories) == 1:
         stories[0].save(update_fields=[*written, "updated_at"])
         return
-    now = timezone.now()
     for story in stories:
         story.clean_rich_text()
         story.updated_at = now
     Story.objects.bulk_update(stories, [*written, "updated_at"])
+
+
+def adds_notice(notices) -> bool:
+    """Whether an edit's notices (the Correction rows it saves) include a new one: readers are told of it, as of a
+    substantive change (`edit_story(substantive=True)`). Editing or removing a notice is not news of its own."""
+    return any(notice.pk is None for notice in notices)
 
 
 def _give_bylines(stories: list[Story], user) -> None:
@@ -197,6 +223,8 @@ def restore_revision(story: Story, version, user, base_version: int | None) -> S
     replaced_image = story.lead_image
     for name, value in values.items():
         setattr(story, name, value)
+    if story.lead_image.name != replaced_image.name:
+        images.measure_restored_lead_image(story)  # the size of the file it takes back, which a revision lacks
 
     def restore_related(restored):
         people = get_user_model()
@@ -218,5 +246,6 @@ def restore_revision(story: Story, version, user, base_version: int | None) -> S
         )
         if replaced_image.name != story.lead_image.name:
             images.delete_if_unused_on_commit(replaced_image)  # the image this restore replaced
+        images.make_renditions_on_commit(story)  # those its image (or focal point) brought back lacks
     story.refresh_from_db()
     return story

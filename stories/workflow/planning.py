@@ -22,7 +22,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +29,7 @@ from django.utils import timezone
 from ..dates import format_local
 from ..models import Assignment, AssignmentEvent, AssignmentState, Priority, Section, Story, display_name
 from .editing import byline_candidates, edit_story
+from .notifications import queue_email
 from .rights import is_editor
 from .rules import TransitionError
 
@@ -199,7 +199,7 @@ def file_story(story: Story, user) -> None:
 
 
 def notify_assignee(assignment: Assignment, actor) -> None:
-    """Email the assignee what they are to write and by when. Mail failures are logged, never raised."""
+    """Email the assignee what they are to write and by when. Failures are logged (and retried), never raised."""
     person = assignment.assignee
     if person is None or not person.email or not person.is_active:
         return
@@ -210,10 +210,7 @@ def notify_assignee(assignment: Assignment, actor) -> None:
     if assignment.notes:
         message += f"{assignment.notes}\n\n"
     message += f"The budget: {link}\n"
-    try:
-        send_mail(f"Assigned: {assignment.title}", message, None, [person.email])
-    except Exception:  # a mail outage must not undo or hide a committed move
-        logger.exception("Could not send the assignment email for assignment %s", assignment.pk)
+    queue_email(f"Assigned: {assignment.title}", message, [person.email], what=f"assignment {assignment.pk}'s email")
 
 
 def _lock(assignment: Assignment) -> Assignment:

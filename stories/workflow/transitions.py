@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import purging
-from ..models import Highlight, Status, Story, StoryTransition
+from ..dates import format_local
+from ..models import Highlight, Status, Story, StoryTransition, is_embargoed
 from .notifications import notify
 from .planning import file_story
-from .rights import may
+from .rights import is_editor, may
 from .rules import STATE_PHRASES, TRANSITIONS, TransitionError, check_highlight_count
 
 
@@ -47,6 +48,64 @@ def unpublish(story: Story, user, comment: str) -> Story:
     return _transition("unpublish", story, user, comment)
 
 
+def withdraw(story: Story, user, comment: str = "") -> Story:
+    """Review → draft, by its writer (who wants it back) or an editor: nobody reviews it meanwhile."""
+    return _transition("withdraw", story, user, comment)
+
+
+def kill(story: Story, user, comment: str) -> Story:
+    """Published → killed, by an editor, with the public notice its address shows from now on (410 Gone).
+
+    For legal takedowns and grave errors: the story leaves every page, list, feed, sitemap and search at once
+    (the purge after the commit). Only a superuser brings it back (`reinstate`).
+    """
+    return _transition("kill", story, user, comment)
+
+
+def reinstate(story: Story, user, comment: str) -> Story:
+    """Killed → draft, by a superuser only, with the reason; the desk may then publish it again."""
+    return _transition("reinstate", story, user, comment)
+
+
+def lift_embargo(story: Story, user, comment: str) -> Story:
+    """End `story`'s embargo now, by an editor, with the reason (audited; the status does not change).
+
+    A published story held by its embargo (its publication time was the embargo's end) goes live at once; one
+    scheduled for later than the embargo keeps its time.
+    """
+    comment = (comment or "").strip()
+    if user is not None and not is_editor(user):
+        raise PermissionDenied("You may not lift this story's embargo.")
+    if not comment:
+        raise TransitionError("Lifting an embargo early needs a reason.", code="comment_required")
+    with transaction.atomic():
+        locked = Story.objects.select_for_update().get(pk=story.pk)
+        ends, now = locked.embargo_until, timezone.now()
+        if not is_embargoed(ends, now):
+            raise TransitionError(
+                "This story is not under embargo. Someone may have lifted it meanwhile; reload the page.",
+                code="not_embargoed",
+            )
+        locked.embargo_until = None
+        locked.version += 1
+        locked.last_edited_by = user  # the desk's "Last edited … by" names who made the last move
+        fields = ["embargo_until", "version", "last_edited_by", "updated_at"]
+        if locked.status == Status.PUBLISHED and locked.published_at == ends:
+            locked.published_at = now
+            fields.append("published_at")
+        locked.save(update_fields=fields)
+        StoryTransition.objects.create(
+            story=locked,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=user,
+            comment=f"Embargo until {format_local(ends)} lifted early: {comment}",
+        )
+    _copy_state(locked, story)
+    story.embargo_until = None
+    return story
+
+
 def _transition(name: str, story: Story, user, comment: str, at: datetime | None = None) -> Story:
     spec = TRANSITIONS[name]
     comment = (comment or "").strip()
@@ -76,13 +135,22 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
         # A new edit version: a save made from a page opened before this move is refused as an edit
         # conflict, instead of landing on a story in a state it was not made for.
         locked.version += 1
-        fields = ["status", "version", "updated_at"]
+        # The desk's "Last edited … by" names who made the last move (nobody, for the system's).
+        locked.last_edited_by = user
+        fields = ["status", "version", "last_edited_by", "updated_at"]
+        if spec.source == Status.PUBLISHED and locked.is_covered_live:
+            # Readers no longer see the story: its live coverage ends with it (its updates stay, should it return).
+            locked.live_ended_at = timezone.now()
+            fields.append("live_ended_at")
         if spec.target == Status.PUBLISHED:
-            locked.published_at = at or timezone.now()
-            fields.append("published_at")
-        elif spec.source == Status.PUBLISHED:
-            # A draft has no publication time: unpublishing a scheduled story cancels its schedule,
-            # and publishing it again later sets a fresh time.
+            # Never before its embargo ends: publishing an embargoed story schedules it for the embargo's end.
+            locked.published_at = max(filter(None, [at or timezone.now(), locked.embargo_until]))
+            # A new publication: what readers were told changed before it is older news than the story itself.
+            locked.modified_at = None
+            fields += ["published_at", "modified_at"]
+        elif spec.target == Status.DRAFT and locked.published_at is not None:
+            # A draft has no publication time: unpublishing a scheduled story cancels its schedule, and
+            # publishing it again later (or a reinstated story) sets a fresh time. A killed story keeps it.
             locked.published_at = None
             fields.append("published_at")
         locked.save(update_fields=fields)
@@ -97,11 +165,18 @@ def _transition(name: str, story: Story, user, comment: str, at: datetime | None
             file_story(locked, user)  # its assignment, if it has one, is filed in the same transaction
         transaction.on_commit(lambda: notify(name, locked, user, comment))
 
+    _copy_state(locked, story)
+    return story
+
+
+def _copy_state(locked: Story, story: Story) -> None:
+    """Give the caller's copy of the story what a move changed on its row."""
     story.status = locked.status
     story.published_at = locked.published_at
     story.updated_at = locked.updated_at
     story.version = locked.version
-    return story
+    story.live_ended_at = locked.live_ended_at
+    story.last_edited_by = locked.last_edited_by
 
 
 def _check_highlights(story: Story) -> None:
@@ -126,6 +201,12 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
         return
     with transaction.atomic():
         locked = list(Story.objects.select_for_update().filter(pk__in=at_by_pk).order_by("pk"))
+        killed = next((story for story in locked if story.status == Status.KILLED), None)
+        if killed is not None:
+            # An import is no way back for a story taken down: only a superuser reinstates it (then publishes).
+            raise TransitionError(
+                f"“{killed.title}” was killed: only a superuser can reinstate it.", code="wrong_state"
+            )
         moving = [story for story in locked if story.status != Status.PUBLISHED]
         if not moving:
             return
@@ -148,10 +229,15 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
                 StoryTransition(story=story, from_status=source, to_status=target, actor=user, created_at=now)
                 for source, target in moves
             ]
-            story.status, story.published_at, story.updated_at = Status.PUBLISHED, at_by_pk[story.pk], now
+            at = max(filter(None, [at_by_pk[story.pk], story.embargo_until]))  # never before its embargo ends
+            story.status, story.published_at, story.updated_at = Status.PUBLISHED, at, now
+            story.modified_at = None  # a new publication, as `publish` makes it
             story.version += 1  # as every transition does (see _transition)
+            story.last_edited_by = user
         with purging.stories_changing(story.pk for story in moving):  # a bulk update sends no signal
-            Story.objects.bulk_update(moving, ["status", "published_at", "updated_at", "version"])
+            Story.objects.bulk_update(
+                moving, ["status", "published_at", "modified_at", "updated_at", "version", "last_edited_by"]
+            )
         StoryTransition.objects.bulk_create(transitions)
 
     moved = {story.pk: story for story in moving}
@@ -160,6 +246,7 @@ def publish_imported(stories_with_times: list[tuple[Story, datetime]], user) -> 
             story.status = Status.PUBLISHED
             story.published_at, story.updated_at = moved[story.pk].published_at, moved[story.pk].updated_at
             story.version = moved[story.pk].version
+            story.last_edited_by = user
 
 
 def record_published_imports(stories_with_names: list[tuple[Story, str]], user) -> None:

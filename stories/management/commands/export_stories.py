@@ -1,6 +1,13 @@
-"""Export stories as plain-text documents, one <slug>.txt per story."""
+"""Export stories as plain-text documents, one <slug>.txt per story.
+
+An export leaves the building (newsrooms exchange these files), and the format has no place for a status or an
+embargo: a killed story (taken down, often on legal advice) and a story under embargo are written only when
+asked for by name (`--status killed`, `--status embargoed`), and the command names each one it writes with its
+state, so that whoever sends the folder on knows what is in it. Left out, they are counted.
+"""
 
 import operator
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from pathlib import Path
@@ -10,20 +17,38 @@ from django.db.models import Case, F, Prefetch, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from stories.dates import format_local
 from stories.importing import OpinionText, StoryDocument, render
-from stories.models import Highlight, Opinion, Section, Status, Story
+from stories.models import Highlight, Opinion, Section, Status, Story, is_embargoed
 from stories.richtext import html_to_paragraphs
 
-# What each --status selects; "published" includes the scheduled ones.
+# What each --status selects; "published" includes the scheduled and expired ones.
 STATUSES = {
     "draft": lambda stories: stories.drafts(),
     "review": lambda stories: stories.in_review(),
     "published": lambda stories: stories.filter(status=Status.PUBLISHED),
     "scheduled": lambda stories: stories.scheduled(),
+    "expired": lambda stories: stories.expired(),
+    "embargoed": lambda stories: stories.embargoed(),
+    "killed": lambda stories: stories.killed(),
 }
+# Written only when their --status is named (see the module's docstring).
+HELD = {"killed": "killed", "embargoed": "under embargo"}
 
-# The date a document carries: a published (or scheduled) story's publication time, any other's creation time.
-DOCUMENT_DATE = Coalesce(Case(When(status=Status.PUBLISHED, then=F("published_at"))), F("created_at"))
+
+def held_as(story: Story, now) -> str | None:
+    """Which of HELD the story is ("killed" first: a killed story's embargo no longer matters), or None."""
+    if story.status == Status.KILLED:
+        return "killed"
+    if is_embargoed(story.embargo_until, now):
+        return "embargoed"
+    return None
+
+
+# The date a document carries: a published (scheduled, killed) story's publication time, any other's creation time.
+DOCUMENT_DATE = Coalesce(
+    Case(When(status__in=[Status.PUBLISHED, Status.KILLED], then=F("published_at"))), F("created_at")
+)
 
 
 def parse_day(value: str) -> date:
@@ -56,7 +81,8 @@ class Command(BaseCommand):
             "--status",
             action="append",
             choices=list(STATUSES),
-            help="Only stories in this state; repeat for several. 'published' includes scheduled ones.",
+            help="Only stories in this state; repeat for several. 'published' includes scheduled ones. Killed "
+            "stories and stories under embargo are written only when named here.",
         )
         parser.add_argument("--section", action="append", metavar="SLUG", help="Only this section; repeatable.")
         parser.add_argument("--since", metavar="YYYY-MM-DD", help="Only stories dated on or after this day.")
@@ -64,13 +90,28 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, status, section, since, until, **options):
         stories = self.selected(status, section, since, until)
+        asked = set(status or ())
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
-        count = 0
+        count, left_out, now = 0, Counter(), timezone.now()
         for story in stories.iterator(chunk_size=500):
+            # Told apart here rather than in the query: one read of the stories, whatever is left out.
+            held = held_as(story, now)
+            if held is not None and held not in asked:
+                left_out[held] += 1
+                continue
             (folder / f"{story.slug}.txt").write_text(render(story_document(story)), encoding="utf-8", newline="\n")
             count += 1
+            if held == "killed":
+                self.stdout.write(self.style.WARNING(f"{story.slug}.txt: killed (taken down): not for publication"))
+            elif held == "embargoed":
+                until = format_local(story.embargo_until)
+                self.stdout.write(self.style.WARNING(f"{story.slug}.txt: under embargo until {until}"))
         self.stdout.write(self.style.SUCCESS(f"Exported {count} stor{'y' if count == 1 else 'ies'} to {folder}"))
+        for name, number in left_out.items():
+            self.stdout.write(
+                f"Left out {number} {HELD[name]} stor{'y' if number == 1 else 'ies'} (--status {name} to include)."
+            )
 
     def selected(self, statuses, sections, since, until):
         stories = Story.objects.all()

@@ -9,7 +9,7 @@ coming days.
 """
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,8 +22,21 @@ from django.utils import timezone
 
 from stories import workflow
 from stories.importing import parse
-from stories.ingest import import_documents
-from stories.models import Assignment, Correction, Opinion, OpinionStatus, Profile, Section, Story, story_slug_base
+from stories.ingest import document_time, import_documents
+from stories.models import (
+    Assignment,
+    Correction,
+    LiveUpdate,
+    Opinion,
+    OpinionStatus,
+    Profile,
+    Section,
+    Story,
+    Tag,
+    story_slug_base,
+    tag_key,
+    tag_slug,
+)
 
 DEMO_PASSWORD = "newsroom-demo"  # noqa: S105 - demo accounts for a local machine, printed on purpose
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "demo"
@@ -74,10 +87,15 @@ class DemoStory:
     # Others: hours since the writer started it.
     hours: float
     byline: tuple[str, ...] = ("writer",)
+    tags: tuple[str, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     # Opinions readers sent that are not (or not yet) public: (name, text, decision or None for pending).
     held_opinions: tuple[tuple[str, str, str | None], ...] = ()
     comment: str = ""
+    # Scheduled: under embargo until the time it goes live (the source's embargo, say a study's).
+    embargoed: bool = False
+    # Published: live coverage running, with its updates (minutes after publication, text, headline, key event).
+    live: tuple[tuple[int, str, str, bool], ...] = ()
 
 
 DEMO_FILE = DEMO_FOLDER / "newsroom.toml"
@@ -92,8 +110,10 @@ def demo_stories() -> list[DemoStory]:
             **{
                 **row,
                 "byline": tuple(row.get("byline", ("writer",))),
+                "tags": tuple(row.get("tags", ())),
                 "corrections": tuple(tuple(c) for c in row.get("corrections", ())),
                 "held_opinions": tuple((n, t, d or None) for n, t, d in row.get("held_opinions", ())),
+                "live": tuple(tuple(update) for update in row.get("live", ())),
             }
         )
         for row in rows
@@ -164,7 +184,10 @@ class Command(BaseCommand):
 
     def create_story(self, demo, section, users, now):
         document = parse((DEMO_FOLDER / demo.file).read_text(encoding="utf-8"))
-        if Story.objects.filter(slug=story_slug_base(document.headline)).exists():
+        existing = Story.objects.filter(slug=story_slug_base(document.headline)).first()
+        if existing is not None:
+            if existing.title == document.headline:
+                self.bring_up_to_date(existing, demo, document)
             return
         editor, moderator = users["editor"], users["moderator"]
         hours = timedelta(hours=demo.hours)
@@ -174,22 +197,25 @@ class Command(BaseCommand):
             live_at, started = now - hours, now - hours - timedelta(hours=5)
         else:
             live_at, started = None, now - hours
-        document = replace(
-            document, date=timezone.localtime(started, timezone.get_default_timezone()).replace(tzinfo=None)
-        )
 
         author = users[demo.byline[0]]
+        # Imported as the document it is, so that importing it again updates this story (its source_date); the
+        # writer started it some hours ago, whatever the document's own date.
         [result] = import_documents([(demo.file, document)], user=author)
         if result.failed:
             raise CommandError(result.error_text())
         story = result.story
-        story.section = section
-        story.save(update_fields=["section"])
+        story.section, story.created_at = section, started
+        story.save(update_fields=["section", "created_at"])
         story.authors.set([users[name] for name in demo.byline])
+        story.tags.set(self.tags(demo.tags))
         # Imported opinions wait for a moderator; the demo's own are approved by the demo moderator, on purpose.
         for opinion in story.opinions.order_by("pk"):
             workflow.moderate(opinion, moderator, OpinionStatus.APPROVED)
 
+        if demo.embargoed:
+            story.embargo_until = live_at
+            story.save(update_fields=["embargo_until"])
         if demo.state != DRAFT:
             workflow.submit_for_review(story, author)
         if demo.state == CHANGES_REQUESTED:
@@ -205,7 +231,7 @@ class Command(BaseCommand):
             for n, opinion in enumerate(opinions):
                 opinion.created_at = min(now, live_at + timedelta(minutes=25 + 70 * n))
             Opinion.objects.bulk_update(opinions, ["created_at"])
-        for n, (kind, text) in enumerate(demo.corrections):
+        notices = [
             Correction.objects.create(
                 story=story,
                 kind=kind,
@@ -213,6 +239,14 @@ class Command(BaseCommand):
                 created_by=editor,
                 created_at=min(now, live_at + timedelta(hours=4 + n)),
             )
+            for n, (kind, text) in enumerate(demo.corrections)
+        ]
+        if notices and story.is_live:
+            # Written in the past, as if added from the desk then: readers were told the story changed at the last.
+            story.modified_at = notices[-1].created_at
+            story.save(update_fields=["modified_at"])
+        if demo.live and story.is_live:
+            self.cover_live(story, demo.live, users, live_at, now)
         for n, (name, text, decision) in enumerate(demo.held_opinions):
             opinion = Opinion.objects.create(
                 story=story,
@@ -222,3 +256,30 @@ class Command(BaseCommand):
             )
             if decision is not None:
                 workflow.moderate(opinion, moderator, OpinionStatus(decision))
+
+    @staticmethod
+    def tags(names):
+        """The tags of these names, made when missing (as the story form makes them)."""
+        existing = Tag.objects.named(names)
+        return [
+            existing.get(tag_key(name)) or Tag.objects.get_or_create(slug=tag_slug(name), defaults={"name": name})[0]
+            for name in names
+        ]
+
+    def bring_up_to_date(self, story, demo, document):
+        """A demo story from an older seed: the tags and document date it was made without, once."""
+        if story.source_date is None:
+            Story.objects.filter(pk=story.pk).update(source_date=document_time(document))
+        if demo.tags and not story.tags.exists():
+            story.tags.set(self.tags(demo.tags))
+
+    def cover_live(self, story, updates, users, live_at, now):
+        """Live coverage opened when the story went live, with its updates posted since (in the past, as data)."""
+        editor, writer = users["editor"], users["writer"]
+        workflow.start_live(story, editor)
+        Story.objects.filter(pk=story.pk).update(live_started_at=live_at)
+        for n, (minutes, text, headline, key_event) in enumerate(updates):
+            author = writer if n % 2 == 0 else editor
+            update = workflow.post_update(story, author, body=f"<p>{text}</p>", headline=headline, pinned=key_event)
+            at = min(now, live_at + timedelta(minutes=minutes))
+            LiveUpdate.objects.filter(pk=update.pk).update(created_at=at, updated_at=at)

@@ -1,0 +1,96 @@
+"""The newsroom's data: stories and what hangs off them, people's public face, opinions, planning.
+
+One module per concern; everything is importable from `stories.models`, as Django and the rest of the code expect.
+Status changes never happen here: the workflow package (stories/workflow) is the only code that moves a story,
+an opinion or an assignment from one state to another.
+"""
+
+from .autosave import StoryAutosave, StoryAutosaveQuerySet
+from .changes import LiveUpdate, LiveUpdateQuerySet, PendingRevision, PendingRevisionQuerySet, RevisionState
+from .opinions import BannedWord, ModerationPolicy, Opinion, OpinionQuerySet, OpinionStatus
+from .people import Profile, ProfileQuerySet
+from .planning import Assignment, AssignmentEvent, AssignmentQuerySet, AssignmentState, Priority
+from .stories import (
+    SLUG_BASE_MAX_LENGTH,
+    Correction,
+    CorrectionQuerySet,
+    Highlight,
+    HighlightQuerySet,
+    Section,
+    Status,
+    Story,
+    StoryManager,
+    StoryQuerySet,
+    StoryTransition,
+    Tag,
+    TagQuerySet,
+    is_covered_live,
+    is_embargoed,
+    is_expired,
+    is_live,
+    is_scheduled,
+    last_modified,
+    story_slug_base,
+    tag_key,
+    tag_slug,
+    updated,
+)
+from .text import (
+    ONE_LINE_VALIDATORS,
+    TEXT_VALIDATORS,
+    display_name,
+    name_from,
+    reject_control_characters,
+    reject_line_breaks,
+)
+
+__all__ = [
+    "ONE_LINE_VALIDATORS",
+    "SLUG_BASE_MAX_LENGTH",
+    "TEXT_VALIDATORS",
+    "Assignment",
+    "AssignmentEvent",
+    "AssignmentQuerySet",
+    "AssignmentState",
+    "BannedWord",
+    "Correction",
+    "CorrectionQuerySet",
+    "Highlight",
+    "HighlightQuerySet",
+    "LiveUpdate",
+    "LiveUpdateQuerySet",
+    "ModerationPolicy",
+    "Opinion",
+    "OpinionQuerySet",
+    "OpinionStatus",
+    "PendingRevision",
+    "PendingRevisionQuerySet",
+    "Priority",
+    "Profile",
+    "ProfileQuerySet",
+    "RevisionState",
+    "Section",
+    "Status",
+    "Story",
+    "StoryAutosave",
+    "StoryAutosaveQuerySet",
+    "StoryManager",
+    "StoryQuerySet",
+    "StoryTransition",
+    "Tag",
+    "TagQuerySet",
+    "display_name",
+    "is_covered_live",
+    "is_embargoed",
+    "is_expired",
+    "is_live",
+    "is_scheduled",
+    "last_modified",
+    "name_from",
+    "reject_control_characters",
+    "reject_line_breaks",
+    "story_slug_base",
+    "tag_key",
+    "tag_slug",
+    "updated",
+]
