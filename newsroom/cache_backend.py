@@ -8,7 +8,7 @@ command takes a connection from the pool), so each pool gets one, made once.
 
 `publish` and `subscribe` carry change announcements between processes over
 Redis pub/sub (see `pagecache`, whose near cache listens for purges); `bump`
-moves several counters in one atomic round trip.
+moves several counters in one atomic round trip; `raise_to` keeps the largest number it was given.
 """
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -54,6 +54,15 @@ class RedisCache(DjangoRedisCache):
             pipeline.set(made, start, nx=True)
             pipeline.incr(made)
         pipeline.execute()
+
+    _RAISE = (
+        "local v = redis.call('GET', KEYS[1]) "
+        "if not v or tonumber(v) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end"
+    )
+
+    def raise_to(self, key: str, value: int) -> None:
+        """Set `key` to `value` unless it already holds a larger number, atomically (never lowered by a race)."""
+        self._cache.get_client(write=True).eval(self._RAISE, 1, self.make_key(key), value)
 
     def subscribe(self, channel: str):
         """A redis-py `PubSub` listening on `channel`, once Redis has confirmed the subscription.

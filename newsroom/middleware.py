@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("newsroom.db")
@@ -130,3 +131,24 @@ def login_attempt_username(request, credentials=None) -> str | None:
     user_model = get_user_model()
     limit = user_model._meta.get_field(user_model.USERNAME_FIELD).max_length or 150
     return str(username).replace("\x00", "")[:limit]
+
+
+class ReaderGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for the pages that carry no secret: an anonymous visitor's response setting no cookie.
+
+    Compression leaks the length of what a page holds, and a page that reflects an attacker's text beside a
+    secret lets them guess the secret byte by byte from the sizes (BREACH). What reader pages still make per
+    visit (pagecache.visits) is no secret: the CSP nonce is new on every response, and the opinion form's
+    token is a signed time anyone gets by opening the page. A CSRF token is one; the pages that show one set
+    the CSRF cookie in the same response (Django renews it whenever a token is used), and staff pages belong
+    to a logged-in person. Those are sent as they are. What is compressed still gets Django's own mitigation
+    (random bytes in the gzip header).
+    """
+
+    def process_response(self, request, response):
+        if response.cookies or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return response
+        return super().process_response(request, response)

@@ -18,6 +18,8 @@ admin.site.index_title = "Newsroom desk"
 FEED = (scopes.NAVIGATION, scopes.PEOPLE)
 FRONT_FEED = (*FEED, scopes.LISTS)
 SITEMAP = (scopes.NAVIGATION, scopes.LISTS)
+# The notices of live stories: a notice added or removed, or a story leaving the lists with its notices.
+CORRECTIONS_FEED = (scopes.CORRECTIONS, scopes.LISTS)
 
 # Django's 404 page, told that its navigation may be left out (stories.navigation.on_error_page). The 500 page
 # needs no such word: it stands alone, extending nothing, so that it renders whatever broke.
@@ -36,6 +38,7 @@ urlpatterns = [
     path(
         "section/<slug:slug>/feed/atom/", cache_public(feeds.SectionAtomFeed(), scopes=FEED), name="section-feed-atom"
     ),
+    path("corrections/feed/", cache_public(feeds.NoticesFeed(), scopes=CORRECTIONS_FEED), name="corrections-feed"),
     # Feeds and sitemaps read no query parameter but a sitemap's page number (p).
     path(
         "sitemap.xml",
@@ -55,3 +58,7 @@ urlpatterns = [
     ),
     path("", include("stories.urls")),
 ]
+if "://" not in settings.MEDIA_URL:
+    # Uploads from MEDIA_ROOT, served by the site only when SERVE_MEDIA is on (`make run`); in production the web
+    # server or an object store answers this path first (README: Uploaded images), and the view answers 404.
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.uploaded_file, name="media"))

@@ -12,9 +12,9 @@ A purge also bumps one site-wide *purge sequence*. A page rendered while any pur
 (what it read may be older than the purge); a page whose sequence is still current needs no check of
 its scopes, so a quiet site serves each page in one round trip.
 
-A scheduled story goes live without anyone touching the database, so the next go-live time is
-remembered in the cache (per sequence) and the first request that finds the time has passed asks the
-app which scopes went live and purges them: no cron needed.
+A scheduled story goes live (or a story expires) without anyone touching the database: the next such
+time is remembered in the cache (per sequence) and the first request that finds it passed asks the app
+which scopes changed and purges them, no cron needed (pagecache/clock.py).
 
 Only anonymous GETs are cached. A page is never stored when the response is
 not a 200, sets a cookie, changes the session or asks not to be cached (a
@@ -35,7 +35,10 @@ so no request that starts after a purge returned is served a copy made before it
 A hot page past its lifetime is recomputed by one worker (a short lock taken
 with `cache.add`) while the others keep serving the stale copy, or wait a
 moment when there is none. When the database cannot be reached, a page past its
-lifetime but never purged is served as it is (stale-if-error) instead of the 503 page.
+lifetime but never purged is served as it is (stale-if-error) instead of the 503 page. A go-live or expiry
+time that passes during the outage is purged as soon as the database answers again: until then readers get
+the pages as they were (a story appears or leaves late) rather than an error page everywhere. A kill or any
+other write is purged when it commits, so no outage can bring it back.
 
 A cache outage (Redis down) must never break the site: pages are then served
 uncached, the cache is left alone for a few seconds instead of timing out on
@@ -46,9 +49,7 @@ once it answers again. A database error is not a cache outage: it never turns th
 import hashlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
@@ -62,7 +63,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date, urlencode
 
-from pagecache import visits
+from pagecache import clock, visits
+from pagecache.clock import NEXT_GO_LIVE_KEY
+from pagecache.clock import register_go_live as register_go_live  # the apps' hook, named here
 from pagecache.near import NearCache
 
 logger = logging.getLogger(__name__)
@@ -70,8 +73,6 @@ logger = logging.getLogger(__name__)
 # The site-wide purge sequence, and each scope's version.
 SEQUENCE_KEY = "newsroom:purge-sequence"
 SCOPE_KEY = "newsroom:scope:{scope}"
-NEXT_GO_LIVE_KEY = "newsroom:next-go-live"
-WENT_LIVE_KEY = "newsroom:went-live:{at}"
 # "v5": the layout of a stored _Page; change it with the class, so a deploy never reads an older layout.
 PAGE_KEY = "newsroom:page:v5:{digest}"
 LOCK_KEY = "newsroom:page-lock:{sequence}:{digest}"
@@ -86,8 +87,6 @@ STALE_SECONDS = 60
 LOCK_SECONDS = 10
 LOCK_WAIT_SECONDS = 1.0
 LOCK_POLL_SECONDS = 0.02
-# Re-read the scheduled go-live time at least this often: a safety net for rows changed outside the workflow.
-NEXT_GO_LIVE_SECONDS = 300
 # After a cache error, leave the cache alone this long (each try could cost a socket timeout).
 OUTAGE_PAUSE_SECONDS = 5.0
 
@@ -150,16 +149,49 @@ def _current_versions(keys: list[str]) -> dict[str, int]:
     return found
 
 
+_before_purge: list = []
+_after_purge: list = []
+
+
+def before_purge(callback) -> None:
+    """Have `callback()` called at the start of every purge, before any page is made stale (once per callback)."""
+    if callback not in _before_purge:
+        _before_purge.append(callback)
+
+
+def after_purge(callback) -> None:
+    """Have `callback(scopes)` called after every purge of this cache, with the scopes it purged: for the shared
+    caches in front, which must drop their copies only once this cache can no longer hand the old page back."""
+    if callback not in _after_purge:
+        _after_purge.append(callback)
+
+
 def purge(*scopes: str) -> bool:
     """Make every stored page that depends on any of `scopes` stale, at once; for after a commit.
 
     With no scope, only the purge sequence moves (the next go-live time is read again). False when the
-    cache could not be reached: this process purges them once it answers again.
+    cache could not be reached: this process purges them once it answers again. The shared caches in front
+    (`after_purge`) are told either way.
     """
-    wanted = set(scopes) | _owed
+    purged = _purge_here(set(scopes) | _owed)
+    if scopes:
+        for callback in _after_purge:
+            try:
+                callback(sorted(set(scopes)))
+            except Exception:
+                logger.exception("After purging public pages")
+    return purged
+
+
+def _purge_here(wanted: set[str]) -> bool:
     if not _cache_usable():
         _owed.update(wanted)
         return False
+    for callback in _before_purge:
+        try:
+            callback()
+        except Exception:
+            logger.exception("Before purging public pages")  # the purge itself matters more
     try:
         # The sequence first: a page rendered meanwhile sees it moved and is not stored.
         _bump([SEQUENCE_KEY, *_scope_keys(sorted(wanted))])
@@ -210,60 +242,25 @@ def _sequence() -> int | None:
         return None
 
 
-# What tells the cache when content goes live with nobody touching the database (a scheduled story). The app
-# that owns the content registers it (its AppConfig.ready()): this module knows no model.
-@dataclass(frozen=True)
-class _GoLive:
-    # The next time at which something not yet public becomes public, or None.
-    next_time: Callable[[], datetime | None]
-    # The scopes of what became public between two times (after the first, up to the second).
-    went_live: Callable[[datetime, datetime], set[str]]
+def _go_live_now(at: float, asked: float) -> bool:
+    """Purge what went live (or expired) since `asked`: one request does it, the others are served fresh meanwhile.
 
-
-_go_live_sources: list[_GoLive] = []
-
-
-def register_go_live(next_time: Callable[[], datetime | None], went_live: Callable[[datetime, datetime], set]):
-    """Register `next_time()`, and `went_live(since, until)`, the scopes to purge once that time has passed."""
-    source = _GoLive(next_time, went_live)
-    if source not in _go_live_sources:
-        _go_live_sources.append(source)
-
-
-def _next_go_live(sequence: int, remembered) -> tuple[float, float]:
-    """(when the next scheduled content goes live, 0 when nothing is; when that was asked)."""
-    if remembered is not None and remembered[0] == sequence:
-        return remembered[1], remembered[2]
-    asked = timezone.now().timestamp()
+    False when the database cannot say what changed: the cache then serves what it has until it can.
+    """
     try:
-        times = [when for when in (source.next_time() for source in _go_live_sources) if when is not None]
+        scopes = clock.changed_since(at, asked)
     except DatabaseError:
-        # The database is away: nothing new can go live from it now, and the cache serves what it has.
-        return 0, asked
-    at = min(times).timestamp() if times else 0
-    # Remembered with the sequence read *before* the query: a purge that commits meanwhile
-    # moves readers to a new sequence, so an answer from older data is never trusted.
-    cache.set(NEXT_GO_LIVE_KEY, (sequence, at, asked), timeout=NEXT_GO_LIVE_SECONDS)
-    return at, asked
-
-
-def _go_live_now(at: float, asked: float) -> None:
-    """Purge what went live since `asked`: one request does it, the others are served fresh meanwhile."""
-    if not cache.add(WENT_LIVE_KEY.format(at=at), 1, timeout=LOCK_SECONDS):
-        return
-    since, until = datetime.fromtimestamp(asked, UTC), timezone.now()
-    try:
-        scopes = set().union(*(source.went_live(since, until) for source in _go_live_sources))
-    except DatabaseError:
-        cache.delete(WENT_LIVE_KEY.format(at=at))  # another request tries again once the database is back
-        return
-    purge(*scopes)
+        return False
+    if scopes is not None:
+        purge(*scopes)
+        clock.handled()
+    return True
 
 
 # --- Who may get a shared page --------------------------------------------------------
 
 
-def _is_anonymous_reader(request) -> bool:
+def is_anonymous_reader(request) -> bool:
     if MESSAGES_COOKIE in request.COOKIES:
         return False
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
@@ -338,19 +335,19 @@ def _is_current(page: _Page, sequence: int) -> bool:
     return all(found.get(SCOPE_KEY.format(scope=name)) == version for name, version in page.scopes)
 
 
-def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
-    """The current purge sequence, the page stored under `digest` if still current, and this request's
-    near-cache ticket.
+def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None, float]:
+    """The current purge sequence, the page stored under `digest` if still current, this request's
+    near-cache ticket, and when scheduled content next goes live or expires (0: nothing is due).
 
     From this process's own copy when it holds a fresh one, else from the shared cache (one round trip,
     two when purges ran since the page was stored). The sequence is None when this request must be
     served uncached: the cache is down, or a scheduled story has just gone live and is being purged.
     """
     if not _cache_usable():
-        return None, None, None
+        return None, None, None, 0
     ticket = _near.ticket()
     if ticket is not None and (page := _near.get(ticket, digest)) is not None:
-        return page.sequence, page, ticket
+        return page.sequence, page, ticket, _near.next_go_live()
     key = PAGE_KEY.format(digest=digest)
     try:
         found = {} if _owed else cache.get_many([SEQUENCE_KEY, NEXT_GO_LIVE_KEY, key])
@@ -358,24 +355,23 @@ def _lookup(digest: str) -> tuple[int | None, _Page | None, int | None]:
         if sequence is None:  # purges are owed, or the sequence was evicted
             sequence = _sequence()
             if sequence is None:
-                return None, None, None
-        at, asked = _next_go_live(sequence, found.get(NEXT_GO_LIVE_KEY))
-        if at and at <= timezone.now().timestamp():
-            # Scheduled content just went live: one request purges it, and every request meanwhile
-            # is served fresh from the database.
-            _go_live_now(at, asked)
-            return None, None, None
+                return None, None, None, 0
+        at, asked = clock.next_change(sequence, found.get(NEXT_GO_LIVE_KEY))
+        # Scheduled content just went live (or expired): one request purges it, and every request meanwhile is
+        # served fresh from the database. With the database away, the cache serves what it has (see above).
+        if at and at <= timezone.now().timestamp() and _go_live_now(at, asked):
+            return None, None, None, 0
         page = found.get(key)
         if page is not None and not _is_current(page, sequence):
             page = None  # purged since: it may show what readers must no longer see
     except Exception:
         _cache_failed("looking up a page")
-        return None, None, None
+        return None, None, None, 0
     if ticket is not None:
         _near.learn(ticket, at)
         if page is not None and page.fresh_until > time.time():
             _near.keep(ticket, digest, page)
-    return sequence, page, ticket
+    return sequence, page, ticket, at
 
 
 def _page_from(request, response, sequence: int, scopes: tuple = ()) -> _Page | None:
@@ -435,19 +431,36 @@ def _shared_headers(response, etag: str, last_modified: int, private: bool) -> t
     return tuple(headers.items())
 
 
-def _with_headers(request, response, page: _Page, status: str):
+def _with_headers(request, response, page: _Page, status: str, changes_at: float = 0):
     """The response with the page's headers and X-Cache; a 304 when the reader's copy is current."""
     for name, value in page.headers:
         response[name] = value
+    _kept_until(response, changes_at)
+    if page.scopes and "public" in response.get("Cache-Control", ""):
+        # For a shared cache in front (Varnish's xkey, a CDN's surrogate keys): purged by the same names.
+        response["Surrogate-Key"] = " ".join(scope for scope, _version in page.scopes)
     response["X-Cache"] = status
     if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
         return get_conditional_response(request, etag=page.etag, last_modified=page.last_modified, response=response)
     return response
 
 
-def _serve(request, page: _Page, status: str):
+def _kept_until(response, changes_at: float) -> None:
+    """Browsers and a CDN keep a public copy no later than `changes_at`, when the clock next changes what readers
+    see (a scheduled story goes live, a story expires): nobody can purge their copies, so they are told when to
+    ask again. Without this, a story expired at its time here lived on in them for max-age and its stale
+    allowances (a minute and a half, ten minutes while the site errs)."""
+    if not changes_at or "public" not in response.get("Cache-Control", ""):
+        return
+    left = int(changes_at - timezone.now().timestamp())
+    if left >= settings.PUBLIC_MAX_AGE + settings.PUBLIC_STALE_WHILE_REVALIDATE + settings.PUBLIC_STALE_IF_ERROR:
+        return
+    response["Cache-Control"] = f"public, max-age={max(0, left)}"
+
+
+def _serve(request, page: _Page, status: str, changes_at: float = 0):
     response = HttpResponse()
-    answer = _with_headers(request, response, page, status)
+    answer = _with_headers(request, response, page, status, changes_at)
     if answer is not response:  # 304: no body, so nothing to fill in
         return answer
     response.content = visits.fill(page, request)
@@ -489,7 +502,7 @@ def cache_public(view, *, reads=(), scopes=()):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         _read_only(request, reads)
-        if not _is_anonymous_reader(request):
+        if not is_anonymous_reader(request):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True)
             return response
@@ -497,11 +510,11 @@ def cache_public(view, *, reads=(), scopes=()):
         if scopes:
             depends_on(request, *scopes)
         digest = _digest(request)
-        sequence, page, ticket = _lookup(digest)
+        sequence, page, ticket, changes_at = _lookup(digest)
         if sequence is None:
             return _compute(request, view, args, kwargs, status="bypass")
         if page is not None and page.fresh_until > time.time():
-            return _serve(request, page, "hit")
+            return _serve(request, page, "hit", changes_at)
 
         key = PAGE_KEY.format(digest=digest)
         lock = LOCK_KEY.format(sequence=sequence, digest=digest)
@@ -510,14 +523,24 @@ def cache_public(view, *, reads=(), scopes=()):
             # Another worker is recomputing this page: serve the stale copy, or wait for the new one.
             page = page or _wait_for(key, sequence)
             if page is not None:
-                return _serve(request, page, "stale")
+                return _serve(request, page, "stale", changes_at)
         try:
-            return _compute(request, view, args, kwargs, "miss", sequence=sequence, digest=digest, ticket=ticket)
+            return _compute(
+                request,
+                view,
+                args,
+                kwargs,
+                "miss",
+                sequence=sequence,
+                digest=digest,
+                ticket=ticket,
+                changes_at=changes_at,
+            )
         except (OperationalError, InterfaceError):
             if page is None:
                 raise  # the 503 page
             # The database is away, and the copy past its lifetime was never purged: it is still what readers saw.
-            return _serve(request, page, "stale-if-error")
+            return _serve(request, page, "stale-if-error", changes_at)
         finally:
             if locked:
                 _cache_call("unlocking a page", cache.delete, lock)
@@ -525,7 +548,17 @@ def cache_public(view, *, reads=(), scopes=()):
     return cached_view
 
 
-def _compute(request, view, args, kwargs, status: str, sequence: int = 0, digest: str | None = None, ticket=None):
+def _compute(
+    request,
+    view,
+    args,
+    kwargs,
+    status: str,
+    sequence: int = 0,
+    digest: str | None = None,
+    ticket=None,
+    changes_at: float = 0,
+):
     """The view's response, stored under `digest` (in the shared cache, and near with `ticket`) when shareable."""
     response = view(request, *args, **kwargs)
     if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
@@ -536,7 +569,7 @@ def _compute(request, view, args, kwargs, status: str, sequence: int = 0, digest
     shown = getattr(request, _SCOPES, None)
     if digest is not None and shown is not None and _cache_usable():
         page = _stored(digest, page, sorted({*shown, EVERYTHING}), ticket)
-    return _with_headers(request, response, page, status)
+    return _with_headers(request, response, page, status, changes_at)
 
 
 def _stored(digest: str, page: _Page, scopes: list[str], ticket) -> _Page:

@@ -71,6 +71,11 @@ class NearCache:
             if ticket == self._generation:
                 self._go_live = go_live
 
+    def next_go_live(self) -> float:
+        """The next go-live time this process knows (0: nothing is due, or not known)."""
+        with self._lock:
+            return self._go_live or 0
+
     def keep(self, ticket: int, digest: str, page) -> None:
         with self._lock:
             if ticket != self._generation:

@@ -25,3 +25,11 @@ def local(value: datetime) -> datetime:
 def format_local(value: datetime) -> str:
     """`value` as readers and the desk see it: in the current time zone, as `format_datetime` writes it."""
     return format_datetime(local(value))
+
+
+def iso(value) -> str:
+    """`value` in the current time zone in ISO 8601, to the second; empty without a date.
+
+    Django's `date:'c'` keeps microseconds, which HTML's `datetime` refuses (three fraction digits at most).
+    """
+    return local(value).isoformat(timespec="seconds") if value is not None else ""

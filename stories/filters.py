@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, validat
 from django.utils import timezone
 
 from . import search
+from .models import Tag
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
@@ -46,6 +47,31 @@ class StoryFilter(django_filters.FilterSet):
         self.form.is_valid()  # cleans the form; a field that fails is left out of cleaned_data
         return any(self.form.cleaned_data.values())
 
+    @property
+    def heading(self) -> str:
+        """What the filtered list holds, in words for its heading: "Stories in City matching “tram” from Mar 3,
+        2026". Only the filters that apply (valid and given) are named."""
+        if not self.is_filtering:
+            return "Latest stories"
+        cleaned = self.form.cleaned_data
+        parts = ["Stories"]
+        if section := cleaned.get("section"):
+            parts.append(f"in {dict(self.filters['section'].extra['choices']).get(section, section)}")
+        if tag := cleaned.get("tag"):
+            parts.append(f"tagged “{self._tag_name(tag)}”")
+        if words := (cleaned.get("q") or "").strip():
+            parts.append(f"matching “{words}”")
+        if since := cleaned.get("since"):
+            parts.append(f"from {_day(since)}")
+        if until := cleaned.get("until"):
+            parts.append(f"until {_day(until)}")
+        return " ".join(parts)
+
+    @staticmethod
+    def _tag_name(slug: str) -> str:
+        """The tag's name as the newsroom wrote it ("Night buses", not "night-buses"); the slug if none has it."""
+        return Tag.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
+
     def filter_text(self, queryset, name, value):
         return search.matching(queryset, value) if value.strip() else queryset
 
@@ -55,6 +81,10 @@ class StoryFilter(django_filters.FilterSet):
 
     def filter_until(self, queryset, name, value):
         return queryset.filter(published_at__lt=_start_of(value + timedelta(days=1)))
+
+
+def _day(day) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 def _start_of(day):

@@ -13,23 +13,28 @@ import contextlib
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 import pagecache
 
 from . import scopes
+from .compiled import db_datetime
 from .models import (
     Assignment,
     AssignmentEvent,
     BannedWord,
     Correction,
     Highlight,
+    LiveUpdate,
     ModerationPolicy,
     Opinion,
     OpinionStatus,
+    PendingRevision,
     Profile,
+    RevisionState,
     Section,
     Story,
     StoryTransition,
@@ -113,7 +118,7 @@ def _bylines_or_tags_changed(sender, instance, action, reverse, pk_set, **kwargs
 
 
 class _PartsChanged:
-    """The stories whose highlights or corrections changed, purged together once the transaction commits.
+    """The stories whose highlights or notices changed, purged together once the transaction commits.
 
     Replacing a story's highlights sends a signal per row: their stories are read once, not once a row. Every
     change registers the flush; the first to run takes every story so far, the others find nothing left.
@@ -121,26 +126,39 @@ class _PartsChanged:
 
     def __init__(self):
         self.story_ids = set()
+        self.noticed_ids = set()  # the stories among them whose notices changed
 
-    def add(self, story_id) -> None:
+    def add(self, story_id, *, notice: bool = False) -> None:
         self.story_ids.add(story_id)
+        if notice:
+            self.noticed_ids.add(story_id)
         transaction.on_commit(self.flush)
 
     def flush(self) -> None:
         story_ids, self.story_ids = self.story_ids, set()
+        noticed_ids, self.noticed_ids = self.noticed_ids, set()
         if not story_ids:
             return
         now = timezone.now()
         live = [state for state in scopes.story_states(story_ids).values() if state.is_live(now)]
-        # A highlight shows on the story's page and its cards; a correction on its page.
-        _purge(set().union(*(scopes.shown_by(state) for state in live)))
+        # A highlight shows on the story's page and its cards; a notice on its page and the corrections page.
+        found = set().union(*(scopes.shown_by(state) for state in live))
+        if any(state.pk in noticed_ids for state in live):
+            found.add(scopes.CORRECTIONS)
+        _purge(found)
 
 
 def _part_of_story_changed(sender, instance, **kwargs):
     connection = transaction.get_connection()
     if not hasattr(connection, "_purging_parts"):
         connection._purging_parts = _PartsChanged()
-    connection._purging_parts.add(instance.story_id)
+    connection._purging_parts.add(instance.story_id, notice=sender is Correction)
+
+
+def _live_update_changed(sender, instance, **kwargs):
+    """A live update shows on its story's page (and in its structured data), in the story's live feed and in the
+    fragment readers' open pages fetch: all of them depend on the story's own scope, and nothing else does."""
+    _purge({scopes.story(instance.story_id)})
 
 
 def _opinion_before(sender, instance, **kwargs):
@@ -237,6 +255,8 @@ def _receivers():
         (post_delete, Highlight, _part_of_story_changed),
         (post_save, Correction, _part_of_story_changed),
         (post_delete, Correction, _part_of_story_changed),
+        (post_save, LiveUpdate, _live_update_changed),
+        (post_delete, LiveUpdate, _live_update_changed),
         (pre_save, Opinion, _opinion_before),
         (post_save, Opinion, _opinion_after),
         (post_delete, Opinion, _opinion_deleted),
@@ -268,8 +288,9 @@ def reader_visible_models() -> set:
 
 
 # Models of the desk whose rows no reader sees: the audit trail, the words that hold new opinions, roles, and
-# the login records of django-axes.
-# The budget and its audit are desk-only: readers never see an assignment.
+# the login records of django-axes, the background tasks' results.
+# The budget and its audit are desk-only: readers never see an assignment. A pending revision is the desk's until
+# it is published, and then it is the story's edit (workflow.publish_revision) that purges.
 NOT_SHOWN = {
     StoryTransition,
     BannedWord,
@@ -279,6 +300,8 @@ NOT_SHOWN = {
     AccessLog,
     Assignment,
     AssignmentEvent,
+    PendingRevision,
+    DBTaskResult,
 }
 
 
@@ -286,14 +309,32 @@ NOT_SHOWN = {
 
 
 def next_story_going_live():
-    """When the next scheduled story goes live, or None (the page cache asks; see pagecache.register_go_live)."""
-    return Story.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+    """When the clock next changes what readers see: a scheduled story (an embargoed one among them) goes live, a
+    live story expires, or a scheduled revision of a story is due to be published. None when none is due (the page
+    cache asks; see pagecache.register_go_live)."""
+    going = Story.objects.scheduled().order_by("published_at").values("published_at")[:1]
+    leaving = Story.objects.live().filter(expires_at__isnull=False).order_by("expires_at").values("expires_at")[:1]
+    due = PendingRevision.objects.filter(state=RevisionState.SCHEDULED).order_by("publish_at")
+    revised = due.values("publish_at")[:1]
+    # All in one round trip, each read by its index (story_status_pub_idx, story_expiry_idx, revision_due_idx).
+    queries = [q.query.sql_with_params() for q in (going, leaving, revised)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join(f"({sql})" for sql, _params in queries),
+            [param for _sql, params in queries for param in params],
+        )
+        times = cursor.fetchone()
+    return min(filter(None, map(db_datetime, times)), default=None)
 
 
 def stories_gone_live(since, until) -> set[str]:
-    """The scopes of the stories that went live after `since`, up to `until`."""
-    pks = Story.objects.live(at=until).filter(published_at__gt=since).values_list("pk", flat=True)
+    """The scopes of the stories that went live, or expired, after `since`, up to `until`."""
+    went = list(Story.objects.live(at=until).filter(published_at__gt=since).values_list("pk", flat=True))
+    left = list(Story.objects.live(at=since).filter(expires_at__lte=until).values_list("pk", flat=True))
+    states = scopes.story_states([*went, *left])
     changes = scopes.Changes(now=until)
-    for state in scopes.story_states(pks).values():
-        changes.add(None, state)
+    for pk in went:
+        changes.add(None, states[pk])
+    for pk in left:
+        changes.shown |= scopes.shown_by(states[pk])  # the pages that showed it until it expired
     return changes.scopes()

@@ -2,7 +2,7 @@
 
 The templates get dicts, not model instances: a list page is one query (its stories with their section,
 byline and highlights folded in as JSON by the database), the story page one for the story and everything
-around it, and one for its opinions. Building model instances, managers and prefetches cost more than the
+around it (`stories.story_page`). Building model instances, managers and prefetches cost more than the
 queries themselves. Queries whose shape is the same on every page are built by the ORM once per process
 (`CompiledQuery`) and run with each page's arguments; PostgreSQL then runs them as prepared statements.
 
@@ -16,15 +16,25 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Aggregate, F, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models import Aggregate, F, JSONField, OuterRef, Subquery, Value
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from . import renditions
 from .compiled import CompiledQuery, Marker, db_datetime, db_key, planned_each_time
-from .links import reader_url
-from .models import Correction, Highlight, Section, Story, Tag, is_live, last_modified, name_from
-
-RELATED_STORIES = 4
+from .links import reader_url, reader_urls
+from .models import (
+    Correction,
+    Highlight,
+    LiveUpdate,
+    Section,
+    Story,
+    Tag,
+    is_covered_live,
+    last_modified,
+    name_from,
+    updated,
+)
 
 
 class JSONList(Aggregate):
@@ -90,37 +100,102 @@ def _highlight_list():
     return _json_list(Highlight.objects.filter(story=OuterRef("pk")), pk="pk", text="text", position="position")
 
 
-def byline(items) -> list[dict]:
+def byline(items, url=reader_url) -> list[dict]:
     """A byline as pages show it, from its JSON: each person's name and author page (None without a public slug),
     in the order of the people's accounts (the same on every page)."""
     people = []
     for item in sorted(items or (), key=lambda person: person["pk"]):
         name = name_from(item["first_name"], item["last_name"], item["username"])
         slug = item.get("public_slug")
-        people.append({"name": name, "url": reader_url("stories:author", slug) if slug else None})
+        people.append({"name": name, "url": url("stories:author", slug) if slug else None})
     return people
 
 
-def _section(name, slug) -> dict | None:
-    return {"name": name, "slug": slug, "url": reader_url("stories:section", slug)} if slug else None
+def _section(name, slug, url=reader_url) -> dict | None:
+    return {"name": name, "slug": slug, "url": url("stories:section", slug)} if slug else None
 
 
-def _image(name, alt="", caption="") -> dict | None:
-    return {"url": default_storage.url(name), "alt": alt, "caption": caption} if name else None
+IMAGE_FIELDS = ("lead_image_width", "lead_image_height", "lead_image_focus_x", "lead_image_focus_y")
+
+
+def _image(row, shape: str, caption="") -> dict | None:
+    """A story's lead image as a page shows it: the original's address, alt text, caption, and the renditions a
+    browser picks from (`picture`: the whole picture or its 16:9 crop, stories.renditions)."""
+    name = row["lead_image"]
+    if not name:
+        return None
+    focus = (row["lead_image_focus_x"], row["lead_image_focus_y"])
+    size = (row["lead_image_width"], row["lead_image_height"])
+    return {
+        "url": default_storage.url(name),
+        "alt": row["lead_image_alt"],
+        "caption": caption,
+        "name": name,
+        "focus": focus,
+        "picture": renditions.picture(name, *size, focus, default_storage, shape=shape),
+    }
+
+
+def _lead_image(row) -> dict | None:
+    """The story page's lead image, with the addresses of Google's crops (`renditions`, by shape)."""
+    image = _image(row, "whole", row["lead_image_caption"])
+    if image is not None:
+        image["renditions"] = renditions.social_urls(image["name"], image["focus"], default_storage)
+    return image
+
+
+# The navigation's sections: the ORM took longer to build this query than the database to run it.
+_SECTIONS = CompiledQuery(lambda: Section.objects.values("pk", "name", "slug", "description"))
 
 
 def sections() -> list[dict]:
     """The site's sections in navigation order: name, slug, description and address of each."""
-    return _addressed(Section.objects.values("pk", "name", "slug", "description"))
+    return _addressed(_SECTIONS.rows())
 
 
 def _addressed(sections) -> list[dict]:
-    return [{**section, "url": reader_url("stories:section", section["slug"])} for section in sections]
+    url = reader_urls()
+    return [{**section, "url": url("stories:section", section["slug"])} for section in sections]
+
+
+# The tag and the person a list page is of, by the slug in its address: one small query each, built once.
+_TAG = CompiledQuery(lambda slug: Tag.objects.filter(slug=slug).values("pk", "name", "slug"), slug=SLUG)
+_AUTHOR = CompiledQuery(
+    lambda slug: (
+        get_user_model()
+        .objects.filter(is_active=True, profile__slug=slug)
+        .values("pk", "first_name", "last_name", get_user_model().USERNAME_FIELD)
+    ),
+    slug=SLUG,
+)
+
+
+def tag(slug: str) -> dict | None:
+    """The tag at `slug` (pk, name, slug), or None."""
+    found = _TAG.rows(slug=slug)
+    return found[0] if found else None
+
+
+def author(slug: str) -> dict | None:
+    """The active person whose public slug (Profile) is `slug`: pk, names and login name; or None."""
+    found = _AUTHOR.rows(slug=slug)
+    return found[0] if found else None
 
 
 # --- Story cards: the lists -------------------------------------------------------------------
 
-CARD_FIELDS = ("pk", "title", "slug", "standfirst", "published_at", "lead_image", "lead_image_alt")
+CARD_FIELDS = (
+    "pk",
+    "title",
+    "slug",
+    "standfirst",
+    "published_at",
+    "lead_image",
+    "lead_image_alt",
+    *IMAGE_FIELDS,
+    "live_started_at",
+    "live_ended_at",
+)
 
 
 def _card_values(queryset, *extra):
@@ -136,20 +211,22 @@ def _card_values(queryset, *extra):
     )
 
 
-def card(row) -> dict:
+def card(row, url=reader_url) -> dict:
     """A story as a list shows it: headline, address, time, section, byline, highlights and image."""
     highlights = sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))
     return {
         "pk": row["pk"],
         "title": row["title"],
         "slug": row["slug"],
-        "url": reader_url("stories:detail", row["slug"]),
+        "url": url("stories:detail", row["slug"]),
         "standfirst": row["standfirst"],
         "published_at": db_datetime(row["published_at"]),
-        "section": _section(row["section_name"], row["section_slug"]),
-        "byline": byline(_json(row["byline_list"])),
+        "section": _section(row["section_name"], row["section_slug"], url),
+        "byline": byline(_json(row["byline_list"]), url),
         "highlights": [h["text"] for h in highlights],
-        "image": _image(row["lead_image"], row["lead_image_alt"]),
+        "image": _image(row, "wide"),
+        # Live coverage running: the card says so, as the story page does.
+        "covered_live": is_covered_live(row["live_started_at"], row["live_ended_at"]),
     }
 
 
@@ -168,7 +245,8 @@ def cards(queryset, offset: int, limit: int) -> list[dict]:
     """The cards of `queryset` (stories readers may see: the front page's filters) from `offset`, newest first,
     in one query planned for its values (words, dates, a section or a tag select few stories or many)."""
     with planned_each_time():
-        return [card(row) for row in _page_of(queryset, offset, limit)]
+        url = reader_urls()
+        return [card(row, url) for row in _page_of(queryset, offset, limit)]
 
 
 def _list_query(offset, limit, *extra, now, **narrowed):
@@ -192,7 +270,7 @@ def _compiled_list(lookup: str | None, *extra) -> CompiledQuery:
 LOOKUPS = {"front": None, "section": "section_id", "tag": "tags", "author": "authors"}
 # Each list's query, built once per process and page position; a feed's also reads what its items say.
 _LISTS = {kind: _compiled_list(lookup) for kind, lookup in LOOKUPS.items()}
-_FEEDS = {kind: _compiled_list(lookup, "updated_at", "body") for kind, lookup in LOOKUPS.items()}
+_FEEDS = {kind: _compiled_list(lookup, "updated_at", "modified_at", "body") for kind, lookup in LOOKUPS.items()}
 
 
 def _arguments(kind, key) -> dict:
@@ -201,164 +279,151 @@ def _arguments(kind, key) -> dict:
 
 def list_cards(kind: str, offset: int, limit: int, key=None) -> list[dict]:
     """The cards of a list readers see (`front`, or the `section`, `tag` or `author` whose primary key is `key`)."""
-    return [card(row) for row in _LISTS[kind].rows((offset, limit), **_arguments(kind, key))]
+    url = reader_urls()
+    return [card(row, url) for row in _LISTS[kind].rows((offset, limit), **_arguments(kind, key))]
 
 
 def feed_items(kind: str, limit: int, key=None) -> list[dict]:
-    """The newest `limit` stories of a list as its feed shows them: cards with their last change and body."""
-    items = []
+    """The newest `limit` stories of a list as its feed shows them: cards with their body, when readers were last
+    told they changed (`updated`: publication, a substantive change or a notice) and when their text last changed
+    in any way (`last_modified`, for HTTP)."""
+    items, url = [], reader_urls()
     for row in _FEEDS[kind].rows((0, limit), **_arguments(kind, key)):
-        item = card(row)
+        item = card(row, url)
         item["body"] = row["body"]
+        item["updated"] = updated(db_datetime(row["modified_at"]), item["published_at"])
         item["last_modified"] = last_modified(db_datetime(row["updated_at"]), item["published_at"])
         items.append(item)
     return items
 
 
-# --- The story page ---------------------------------------------------------------------------
-
-STORY_FIELDS = (
-    "pk",
-    "title",
-    "slug",
-    "standfirst",
-    "body",
-    "status",
-    "dateline",
-    "published_at",
-    "created_at",
-    "updated_at",
-    "lead_image",
-    "lead_image_alt",
-    "lead_image_caption",
-    "opinions_closed",
-)
-LINK_FIELDS = {"pk": "pk", "title": "title", "slug": "slug", "published_at": "published_at", "section": "section__name"}
+# --- Notices: corrections, clarifications, updates, editor's notes ----------------------------------
 
 
-def _story_query(stories, *, now):
-    """The story and everything its page shows around it, in ONE query.
+def notice(item, story_url: str | None = None) -> dict:
+    """A notice as pages show it, from its row: its kind (value and label), text and time; with `story_url`, its
+    address under that story."""
+    kind = Correction.Kind(item["kind"])
+    found = {
+        "pk": item["pk"],
+        "kind": kind.value,
+        "label": kind.label,
+        "text": item["text"],
+        "created_at": db_datetime(item["created_at"]),
+        "correcting": kind in Correction.CORRECTING,  # a CorrectionComment in the story's structured data
+    }
+    if story_url is not None:
+        found["url"] = f"{story_url}#notice-{item['pk']}"
+    return found
 
-    Highlights, byline, tags, corrections, previous and next story, related stories and the site's sections
-    would cost a query each; each is folded into a JSON array by the database. Built once per process
-    (`CompiledQuery`): only the story's key (or slug) and the current time vary.
-    """
-    published = Story.objects.live(at=now)
-    # Related: newest first, sharing a tag or the section with the story.
-    through = Story.tags.through
-    story_tags = through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
-    # A scalar subquery, probed per candidate while the reader-order index is walked: an EXISTS here would be
-    # planned as a hash of every story sharing a tag, which grows with the archive.
-    shared_tag = Subquery(through.objects.filter(story_id=OuterRef("pk"), tag_id__in=story_tags).values("pk")[:1])
-    related_ids = (
-        published.alias(shared_tag=shared_tag)
-        .filter(Q(section_id=_outer("section_id", 2)) | Q(shared_tag__isnull=False))
-        .exclude(pk=_outer("pk", 2))
+
+def _notices_query(offset, limit, now):
+    return (
+        Correction.objects.shown(at=now)
         .newest_first()
-        .values("pk")[:RELATED_STORIES]
-    )
-    # The outer bound (lte/gte) lets the index start at this story instead of at one end of the archive.
-    when, key = OuterRef("published_at"), OuterRef("pk")
-    older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=key))
-    newer = Q(published_at__gte=when) & (Q(published_at__gt=when) | Q(pk__gt=key))
-    link = JSONObject(**LINK_FIELDS)
-    return stories.order_by().values(
-        *STORY_FIELDS,
-        section_name=F("section__name"),
-        section_slug=F("section__slug"),
-        highlight_list=_highlight_list(),
-        byline_list=_byline_list(OuterRef("pk")),
-        tag_list=_json_list(Tag.objects.filter(stories=OuterRef("pk")), name="name", slug="slug"),
-        correction_list=_json_list(
-            Correction.objects.filter(story=OuterRef("pk")), kind="kind", text="text", created_at="created_at"
-        ),
-        related_list=_json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
-        section_list=_json_list(
-            Section.objects.all(), pk="pk", name="name", slug="slug", description="description", position="position"
-        ),
-        previous_link=Subquery(published.filter(older).newest_first().values(j=link)[:1]),
-        next_link=Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1]),
+        .values("pk", "kind", "text", "created_at", story_title=F("story__title"), story_slug=F("story__slug"))[
+            offset : offset + limit
+        ]
     )
 
 
-_LIVE_STORY = CompiledQuery(
-    lambda now, slug: _story_query(Story.objects.live(at=now).filter(slug=slug), now=now), now=NOW, slug=SLUG
-)
-_ANY_STORY = CompiledQuery(lambda now, key: _story_query(Story.objects.filter(pk=key), now=now), now=NOW, key=KEY)
+# Every notice readers may see, newest first: the corrections page and its feed, one query a page.
+_NOTICES = CompiledQuery(_notices_query, now=NOW)
 
 
-def _link(data) -> dict | None:
-    if not data:
-        return None
-    return {
-        "pk": data["pk"],
-        "title": data["title"],
-        "url": reader_url("stories:detail", data["slug"]),
-        "published_at": db_datetime(data.get("published_at")),
-        "section": data.get("section"),
-    }
+def notices(offset: int, limit: int) -> list[dict]:
+    """The notices of live stories, newest first, from `offset`: each with its story's headline and address."""
+    found = []
+    for row in _NOTICES.rows((offset, limit), now=timezone.now()):
+        story_url = reader_url("stories:detail", row["story_slug"])
+        found.append({**notice(row, story_url), "story": {"title": row["story_title"], "url": story_url}})
+    return found
 
 
-def _story_page(row) -> dict:
-    """The story page's context from the row of `_story_query`."""
-    published_at = db_datetime(row["published_at"])
-    updated_at = db_datetime(row["updated_at"])
-    story = {
-        "pk": row["pk"],
-        "title": row["title"],
-        "slug": row["slug"],
-        "url": reader_url("stories:detail", row["slug"]),
-        "standfirst": row["standfirst"],
-        "body": row["body"],
-        "dateline": row["dateline"],
-        "published_at": published_at,
-        "created_at": db_datetime(row["created_at"]),
-        "updated_at": updated_at,
-        "last_modified": last_modified(updated_at, published_at),
-        "is_live": is_live(row["status"], published_at),
-        "opinions_closed": bool(row["opinions_closed"]),
-        "section": _section(row["section_name"], row["section_slug"]),
-        "image": _image(row["lead_image"], row["lead_image_alt"], row["lead_image_caption"]),
-    }
-    highlights = sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))
-    corrections = [
-        {
-            "kind": Correction.Kind(item["kind"]).label,
-            "text": item["text"],
-            "created_at": db_datetime(item["created_at"]),
-        }
-        for item in _json(row["correction_list"]) or ()
-    ]
-    related = [_link(item) for item in _json(row["related_list"]) or ()]
-    nav = sorted(_json(row["section_list"]) or (), key=lambda s: (s["position"], s["name"].lower()))
-    return {
-        "story": story,
-        "highlights": [h["text"] for h in highlights],
-        "byline": byline(_json(row["byline_list"])),
-        "tags": sorted(_json(row["tag_list"]) or (), key=lambda t: t["name"].lower()),
-        "corrections": sorted(corrections, key=lambda c: c["created_at"]),
-        "related_stories": sorted(related, key=lambda s: s["published_at"], reverse=True),
-        "previous_story": _link(_json(row["previous_link"])),
-        "next_story": _link(_json(row["next_link"])),
-        "nav_sections": [
+# --- Live coverage ------------------------------------------------------------------------------
+
+
+def _live_update_list():
+    """A story's live updates as one JSON array (the story page's query, and the fragment's)."""
+    return _json_list(
+        LiveUpdate.objects.filter(story=OuterRef("pk")),
+        pk="pk",
+        headline="headline",
+        body="body",
+        pinned="pinned",
+        created_at="created_at",
+        updated_at="updated_at",
+        first_name="author__first_name",
+        last_name="author__last_name",
+        username=f"author__{get_user_model().USERNAME_FIELD}",
+    )
+
+
+def live_updates(items, story_url: str) -> list[dict]:
+    """A story's live updates as pages show them, from their JSON: key events (pinned) first, then newest first;
+    each with its time, its author's name and its permalink under the story."""
+    found = []
+    for item in _json(items) or ():
+        author = None
+        if item.get("username") is not None:
+            author = name_from(item["first_name"] or "", item["last_name"] or "", item["username"])
+        found.append(
             {
-                "name": s["name"],
-                "slug": s["slug"],
-                "description": s["description"],
-                "url": reader_url("stories:section", s["slug"]),
+                "pk": item["pk"],
+                "headline": item["headline"],
+                "body": item["body"],
+                "pinned": bool(item["pinned"]),
+                "created_at": db_datetime(item["created_at"]),
+                "updated_at": db_datetime(item["updated_at"]),
+                "author": author,
+                "anchor": f"update-{item['pk']}",
+                "url": f"{story_url}#update-{item['pk']}",
             }
-            for s in nav
-        ],
+        )
+    found.sort(key=lambda u: u["pk"], reverse=True)
+    found.sort(key=lambda u: u["created_at"], reverse=True)
+    found.sort(key=lambda u: not u["pinned"])
+    return found
+
+
+def live_coverage(row, updates: list[dict]) -> dict | None:
+    """What a page says of a story's live coverage (None when it never had any): when it started and ended,
+    whether it runs now, and its updates."""
+    started = db_datetime(row["live_started_at"])
+    if started is None and not updates:
+        return None
+    ended = db_datetime(row["live_ended_at"])
+    return {
+        "started_at": started,
+        "ended_at": ended,
+        "running": is_covered_live(started, ended),
+        "updates": updates,
+        "last_update_at": max((u["updated_at"] for u in updates), default=None),
     }
 
 
-def live_story_page(slug: str) -> dict | None:
-    """The story page's data of the live story at `slug`, or None when readers may not see one there."""
-    found = _LIVE_STORY.rows(now=timezone.now(), slug=slug)
-    return _story_page(found[0]) if found else None
+def _live_fragment_query(now, slug):
+    return (
+        Story.objects.live(at=now)
+        .filter(slug=slug)
+        .order_by()
+        .values("pk", "title", "slug", "live_started_at", "live_ended_at", live_update_list=_live_update_list())
+    )
 
 
-def any_story_page(pk: int) -> dict | None:
-    """The story page's data of the story `pk` whatever its state (previews: the caller checked the right)."""
-    found = _ANY_STORY.rows(now=timezone.now(), key=pk)
-    return _story_page(found[0]) if found else None
+# The updates readers' open pages poll for, and the story's live feed: one small query.
+_LIVE_UPDATES = CompiledQuery(_live_fragment_query, now=NOW, slug=SLUG)
+
+
+def live_story_updates(slug: str) -> dict | None:
+    """The live coverage of the live story at `slug` (see `live_coverage`), with the story's key and address;
+    None when readers may not see a story there or it never had live coverage."""
+    found = _LIVE_UPDATES.rows(now=timezone.now(), slug=slug)
+    if not found:
+        return None
+    row = found[0]
+    url = reader_url("stories:detail", row["slug"])
+    coverage = live_coverage(row, live_updates(row["live_update_list"], url))
+    if coverage is None:
+        return None
+    return {**coverage, "pk": row["pk"], "title": row["title"], "slug": row["slug"], "url": url}

@@ -4,7 +4,8 @@ A page names the scopes of what it shows (`pagecache.depends_on`); a change purg
 touched (`stories.purging`). The names are also what a shared HTTP cache in front purges by (surrogate keys),
 so they are made here and nowhere else. DESIGN.md fixes the first five.
 
-- `story-<id>`: the story's own page, and every link to it (related stories, previous and next);
+- `story-<id>`: the story's own page, and every link to it (related stories, previous and next); its live
+  coverage too (the updates' fragment its readers' pages poll, and its live feed), which an update purges alone;
 - `section-<slug>`, `tag-<slug>`, `author-<slug>`: the list of that section's, tag's or author's stories (their
   page and feed; an author by their public slug); a tag's also every page that shows its name;
 - `lists`: the lists every live story is on (the front page and its feed, search, sitemaps);
@@ -13,7 +14,9 @@ so they are made here and nowhere else. DESIGN.md fixes the first five.
 - `related-section-<slug>`, `related-tag-<slug>`: the "related stories" of every story in that section or
   with that tag, which a story joining it may enter;
 - `navigation`: the sections in every page's navigation;
-- `opinion-policy`: the site-wide rules that decide whether a story page shows the opinion form.
+- `opinion-policy`: the site-wide rules that decide whether a story page shows the opinion form;
+- `corrections`: the corrections page and its feed, every notice (correction, update…) of a live story. A story
+  leaving the lists takes its notices with it: those pages also depend on `lists`.
 """
 
 from dataclasses import dataclass, field
@@ -21,12 +24,13 @@ from datetime import datetime
 
 from django.db.models import Q, Value
 
-from .models import Story, is_live, is_scheduled
+from .models import Status, Story, is_live, is_scheduled
 
 LISTS = "lists"
 PEOPLE = "people"
 NAVIGATION = "navigation"
 OPINION_POLICY = "opinion-policy"
+CORRECTIONS = "corrections"
 
 
 def _named(kind: str):
@@ -59,12 +63,15 @@ class StoryState:
     section: str | None
     tags: frozenset[str]
     authors: frozenset[str]
+    expires_at: datetime | None = None
 
     def is_live(self, now) -> bool:
-        return is_live(self.status, self.published_at, now)
+        return is_live(self.status, self.published_at, now, self.expires_at)
 
-    def is_scheduled(self, now) -> bool:
-        return is_scheduled(self.status, self.published_at, now)
+    def changes_later(self, now) -> bool:
+        """Whether the clock alone will move it into or out of the lists: scheduled, or live until it expires."""
+        expiring = self.status == Status.PUBLISHED and self.expires_at is not None and self.expires_at > now
+        return is_scheduled(self.status, self.published_at, now) or expiring
 
     def placement(self):
         """What moves the story among the lists and the related stories of others."""
@@ -76,7 +83,7 @@ def story_states(pks) -> dict[int, StoryState]:
     pks = set(pks)
     if not pks:
         return {}
-    rows = Story.objects.filter(pk__in=pks).values_list("pk", "status", "published_at", "section__slug")
+    rows = Story.objects.filter(pk__in=pks).values_list("pk", "status", "published_at", "section__slug", "expires_at")
     tagged = (
         Story.tags.through.objects.filter(story_id__in=pks)
         .annotate(kind=Value("tag"))
@@ -92,8 +99,10 @@ def story_states(pks) -> dict[int, StoryState]:
         if slug:  # a person without a public slug has no author page
             (tags if kind == "tag" else authors).setdefault(story_id, set()).add(slug)
     return {
-        pk: StoryState(pk, status, when, section, frozenset(tags.get(pk, ())), frozenset(authors.get(pk, ())))
-        for pk, status, when, section in rows
+        pk: StoryState(
+            pk, status, when, section, frozenset(tags.get(pk, ())), frozenset(authors.get(pk, ())), expires_at
+        )
+        for pk, status, when, section, expires_at in rows
     }
 
 
@@ -138,7 +147,7 @@ class Changes:
     now: datetime
     shown: set[str] = field(default_factory=set)
     entering: list[StoryState] = field(default_factory=list)
-    # Whether a scheduled story was among them: the next go-live time may have moved.
+    # Whether a story the clock will move (scheduled, or expiring) was among them: the next such time may have moved.
     scheduling: bool = False
 
     def add(self, before: StoryState | None, after: StoryState | None) -> None:
@@ -148,7 +157,7 @@ class Changes:
             if state is not None:
                 if state.is_live(self.now):
                     self.shown |= shown_by(state)
-                self.scheduling |= state.is_scheduled(self.now)
+                self.scheduling |= state.changes_later(self.now)
         if after is not None and after.is_live(self.now) and _entered(before, after, self.now):
             self.entering.append(after)
 

@@ -32,10 +32,11 @@ class StorySitemap(CanonicalSitemap):
     limit = 10000
 
     def items(self):
-        return Story.objects.live().only("slug", "updated_at", "published_at").newest_first()
+        return Story.objects.live().only("slug", "modified_at", "published_at").newest_first()
 
     def lastmod(self, item):
-        return item.last_modified
+        # Its publication or last substantive change (or notice): a typo fixed is no reason to crawl it again.
+        return item.updated
 
 
 class SectionSitemap(CanonicalSitemap):
@@ -46,14 +47,21 @@ class SectionSitemap(CanonicalSitemap):
 
 
 class HomeSitemap(CanonicalSitemap):
-    changefreq = "always"
-    priority = 1.0
+    """The site's own pages: the front page, and the corrections page (every notice of the live stories)."""
+
+    PAGES = {"stories:home": ("always", 1.0), "stories:corrections": ("daily", 0.3)}
 
     def items(self):
-        return ["stories:home"]
+        return list(self.PAGES)
 
     def location(self, item):
         return reverse(item)
+
+    def changefreq(self, item):
+        return self.PAGES[item][0]
+
+    def priority(self, item):
+        return self.PAGES[item][1]
 
 
 SITEMAPS = {"home": HomeSitemap, "sections": SectionSitemap, "stories": StorySitemap}

@@ -2,8 +2,9 @@
 
 Reader pages render on Django's `Jinja2` backend (autoescape on): the same page takes about half the time
 of Django's template engine. The desk keeps Django's templates. What Django's tags did for the reader
-templates is here: addresses (`url`), static files (`static`), dates (`timestamp`), the query string of a
-pager (`querystring`), line breaks in plain text (`linebreaksbr`) and the page's language. The per-visit
+templates is here: addresses (`url`) and static files (`static`), both remembered (stories.links), dates
+(`timestamp`), the query string of a pager (`querystring`), line breaks in plain text (`linebreaksbr`) and the
+page's language. The per-visit
 values (the CSP nonce, the opinion form's time token) come in the context, made through
 `pagecache.visits.per_visit` so that a page served from the cache gets values of its own visit.
 """
@@ -13,12 +14,12 @@ from collections.abc import Iterable
 import jinja2
 from django.http import QueryDict
 from django.template.defaultfilters import linebreaksbr
-from django.templatetags.static import static
 from django.utils.translation import get_language
 from markupsafe import Markup
 
-from .dates import format_datetime, local
-from .links import reader_url
+from .dates import format_datetime, iso, local
+from .links import reader_url, static_url
+from .metadata import og_locale, social_image
 
 
 def timestamp(value) -> str:
@@ -27,12 +28,8 @@ def timestamp(value) -> str:
         return ""
     when = local(value)
     # Both texts are made of digits, the month's English abbreviation, and ",:+- TAPM": nothing to escape.
-    return Markup(f'<time datetime="{when.isoformat()}">{format_datetime(when)}</time>')  # noqa: S704
-
-
-def iso(value) -> str:
-    """`value` in the current time zone in ISO 8601 (Django's `date:'c'`); empty without a date."""
-    return local(value).isoformat() if value is not None else ""
+    # To the second, as `iso`: "Publish now" times carry microseconds, which HTML's datetime refuses.
+    return Markup(f'<time datetime="{when.isoformat(timespec="seconds")}">{format_datetime(when)}</time>')  # noqa: S704
 
 
 @jinja2.pass_context
@@ -68,6 +65,13 @@ def environment(**options) -> jinja2.Environment:
     # The same page with DEBUG on and off: an undefined name is empty, never printed as itself.
     # Autoescape comes on with the options: Django's Jinja2 backend sets it unless told otherwise.
     env = ReaderEnvironment(**{**options, "undefined": jinja2.Undefined, "keep_trailing_newline": True})
-    env.globals.update(url=reader_url, static=static, querystring=querystring, language=get_language)
+    env.globals.update(
+        url=reader_url,
+        static=static_url,
+        querystring=querystring,
+        language=get_language,
+        og_locale=og_locale,
+        social_image=social_image,
+    )
     env.filters.update(timestamp=timestamp, iso=iso, linebreaksbr=linebreaksbr)
     return env

@@ -6,7 +6,6 @@ small number of queries whatever the number of stories, highlights, authors,
 tags, corrections or opinions (asserted by the query-count tests of tests/reader/).
 """
 
-import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -14,17 +13,16 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 import pagecache
 
-from . import opinions, previews, reading, scopes, search, workflow
+from . import metadata, opinions, previews, reading, scopes, search, story_page, workflow
 from .crossorigin import cross_origin_protected
 from .filters import StoryFilter
 from .links import reader_url
-from .models import Story, Tag, name_from
+from .models import Status, Story, name_from
 from .navigation import known_sections, nav_sections
 from .rendering import RenderedOnce
 
@@ -129,6 +127,7 @@ def home(request):
         "filter_fields": filter_fields,
         "filtered": filterset is not None and filterset.is_filtering,
         "canonical_url": _canonical("/", page),
+        "description": f"The latest news from {settings.SITE_NAME}, newest first.",
         "is_home": True,
     }
     return render(request, "stories/home.html", context)
@@ -139,16 +138,20 @@ def section(request, slug):
     if current is None:
         raise Http404("No such section.")
     pagecache.depends_on(request, scopes.section(slug), scopes.PEOPLE)
-    context = {"section": current, "heading": current["name"], "current_section": slug}
+    description = current["description"] or f"The latest {current['name']} stories from {settings.SITE_NAME}."
+    context = {"section": current, "heading": current["name"], "current_section": slug, "description": description}
     return render(
         request, "stories/story_list.html", _story_list(request, context, "section", current["pk"], current["url"])
     )
 
 
 def tag(request, slug):
-    current = get_object_or_404(Tag.objects.values("pk", "name", "slug"), slug=slug)
+    current = reading.tag(slug)
+    if current is None:
+        raise Http404("No such tag.")
     pagecache.depends_on(request, scopes.tag(current["slug"]), scopes.PEOPLE)
-    context = {"heading": current["name"], "kicker": "Tag"}
+    description = f"Stories tagged “{current['name']}” from {settings.SITE_NAME}, newest first."
+    context = {"heading": current["name"], "kicker": "Tag", "description": description}
     path = reader_url("stories:tag", current["slug"])
     return render(request, "stories/story_list.html", _story_list(request, context, "tag", current["pk"], path))
 
@@ -156,13 +159,13 @@ def tag(request, slug):
 def author(request, slug):
     # By the person's public slug (Profile), never their login name: /authors/<username>/ is any unknown page.
     people = get_user_model()
-    found = people.objects.filter(is_active=True, profile__slug=slug).values(
-        "pk", "first_name", "last_name", people.USERNAME_FIELD
-    )
-    person = get_object_or_404(found)
+    person = reading.author(slug)
+    if person is None:
+        raise Http404("No such author.")
     pagecache.depends_on(request, scopes.author(slug), scopes.PEOPLE)
     name = name_from(person["first_name"], person["last_name"], person[people.USERNAME_FIELD])
-    context = {"heading": name, "kicker": "Stories by"}
+    description = f"Stories by {name} for {settings.SITE_NAME}, newest first."
+    context = {"heading": name, "kicker": "Stories by", "description": description, "author_page": True}
     context = _story_list(request, context, "author", person["pk"], reader_url("stories:author", slug))
     # Only people with a published byline have a public page; anyone else stays unknown.
     if not context["page"].object_list:
@@ -192,51 +195,20 @@ def search_page(request):
     return render(request, "stories/search.html", context)
 
 
-# --- The story page ------------------------------------------------------------------------
-
-
-def _ld_json(data) -> str:
-    """JSON safe inside a <script> element (the escapes of Django's json_script)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))  # noqa: S308
-
-
-def _news_article(page, canonical_url) -> str:
-    story = page["story"]
-    site = settings.SITE_URL.rstrip("/")
-    people = []
-    for person in page["byline"]:
-        entry = {"@type": "Person", "name": person["name"]}
-        if person["url"]:  # their public slug's page; a person without one has none
-            entry["url"] = site + person["url"]
-        people.append(entry)
-    data = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "mainEntityOfPage": canonical_url,
-        "url": canonical_url,
-        "headline": story["title"],
-        "datePublished": story["published_at"].isoformat() if story["published_at"] else None,
-        "dateModified": story["last_modified"].isoformat(),
-        "author": people,
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": site + "/"},
+def corrections(request):
+    """Every notice (correction, clarification, update, editor's note) of the stories readers may see, newest
+    first: what the newsroom got wrong or changed, in one place."""
+    pagecache.depends_on(request, scopes.CORRECTIONS, scopes.LISTS)
+    page = list_page(request, reading.notices)
+    context = {
+        "page": page,
+        "canonical_url": _canonical(reader_url("stories:corrections"), page),
+        "description": "Every correction, clarification, update and editor’s note, newest first.",
     }
-    if story["standfirst"]:
-        data["description"] = story["standfirst"]
-    if story["section"]:
-        data["articleSection"] = story["section"]["name"]
-    if page["tags"]:
-        data["keywords"] = [t["name"] for t in page["tags"]]
-    if story["dateline"]:
-        data["locationCreated"] = {"@type": "Place", "name": story["dateline"]}
-    if story["image"]:
-        data["image"] = [site + story["image"]["url"]]
-    if page["corrections"]:
-        data["correction"] = [
-            {"@type": "CorrectionComment", "text": c["text"], "datePublished": c["created_at"].isoformat()}
-            for c in page["corrections"]
-        ]
-    return _ld_json(data)
+    return render(request, "stories/corrections.html", context)
+
+
+# --- The story page ------------------------------------------------------------------------
 
 
 def story_page_context(request, page: dict, *, opinion_form=None) -> dict:
@@ -244,23 +216,33 @@ def story_page_context(request, page: dict, *, opinion_form=None) -> dict:
     form)."""
     canonical_url = settings.SITE_URL.rstrip("/") + page["story"]["url"]
     known_sections(request, page["nav_sections"])  # the navigation's, read with the story
+    image = page["story"]["image"]  # its renditions were made when it was saved (stories.renditions)
     return {
         **page,
         "canonical_url": canonical_url,
-        "structured_data": _news_article(page, canonical_url),
-        **opinions.section_context(request, page["story"], form=opinion_form),
+        "social_image": metadata.social_image(image),
+        "structured_data": metadata.news_article(page, canonical_url),
+        "live_poll_seconds": settings.LIVE_POLL_SECONDS,
+        **opinions.section_context(request, page["story"], form=opinion_form, first_page=page["first_opinions"]),
     }
 
 
 def _live_story_page(slug) -> dict:
-    page = reading.live_story_page(slug)
+    page = story_page.live_story_page(slug)
     if page is None:
         raise Http404("No such story.")
     return page
 
 
 def story_detail(request, slug):
-    page = _live_story_page(slug)
+    page = story_page.live_story_page(slug)
+    if page is None:
+        gone = story_page.gone_story(slug)
+        if gone is None:
+            raise Http404("No such story.")
+        # Taken down or expired: "410 Gone" tells readers and search engines it is not coming back. Not stored
+        # by the page cache (only a 200 is), so the story's address answers from the database until reinstated.
+        return render(request, "stories/gone.html", {"gone": gone}, status=410)
     context = story_page_context(request, page)
     _story_page_shows(request, page)
     return render(request, "stories/story_detail.html", context)
@@ -285,18 +267,60 @@ def _story_page_shows(request, page) -> None:
     )
 
 
-# --- Previews (the editorial workflow's; see StoryAdmin) ---------------------
+# --- Live coverage -----------------------------------------------------------------------------
 
 
-def _preview_response(request, pk):
-    page = reading.any_story_page(pk)
-    if page is None:  # deleted meanwhile
-        raise Http404("No such story.")
-    response = render(request, "stories/story_detail.html", {**story_page_context(request, page), "preview": True})
+def live_updates(request, slug):
+    """The updates of a story's live coverage as HTML, for readers' open pages to fetch
+    (newsroom/static/js/live-updates.js).
+
+    One small query, and cached by the page cache under the story's scope: every update posted, edited or
+    deleted purges it (stories.purging), so a thousand readers polling are served the stored copy, mostly as
+    "304 Not Modified" (their If-None-Match names it).
+    """
+    live = reading.live_story_updates(slug)
+    if live is None:
+        raise Http404("No live coverage here.")
+    pagecache.depends_on(request, scopes.story(live["pk"]))
+    return render(request, "stories/live_updates.html", {"live": live})
+
+
+# --- Previews and partner links (the editorial workflow's; see StoryAdmin) ---------------------
+
+
+def _private(response):
     # A preview is for one person: never stored by a shared cache, never indexed.
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _gone_response(request, slug):
+    """A killed story's notice (410) where a signed link would have shown it: the kill ends every link."""
+    gone = story_page.gone_story(slug) or {"title": "", "killed": True, "notice": ""}
+    return _private(render(request, "stories/gone.html", {"gone": gone}, status=410))
+
+
+def _embargo_notice(page, partner=None) -> dict | None:
+    """The banner of a story under embargo: until when, and (a partner link) whom it was shared with."""
+    story = page["story"]
+    if not story["is_embargoed"]:
+        return None
+    return {"until": story["embargo_until"], "partner": partner}
+
+
+def _preview_response(request, pk, *, partner=None, staff=False):
+    page = story_page.any_story_page(pk)
+    if page is None:  # deleted meanwhile
+        raise Http404("No such story.")
+    if page["story"]["status"] == Status.KILLED and not staff:
+        return _gone_response(request, page["story"]["slug"])
+    context = {
+        **story_page_context(request, page),
+        "preview": True,
+        "embargo_notice": _embargo_notice(page, partner),
+    }
+    return _private(render(request, "stories/story_detail.html", context))
 
 
 @staff_member_required
@@ -304,7 +328,7 @@ def story_preview(request, pk):
     """Staff who may see a story read it in the public template, whatever its state."""
     if pk > previews.MAX_ID or not workflow.visible_stories(request.user).filter(pk=pk).exists():
         raise Http404("No such story.")
-    return _preview_response(request, pk)
+    return _preview_response(request, pk, staff=True)
 
 
 def story_preview_link(request, token):
@@ -313,6 +337,18 @@ def story_preview_link(request, token):
     if pk is None:
         raise Http404("No such preview.")
     return _preview_response(request, pk)
+
+
+def partner_link(request, token):
+    """The signed partner link: the named partner reads the embargoed story, marked with its embargo and their
+    name. A tampered or out-of-date token is a 404; a killed story answers 410 with its notice."""
+    grant = previews.partner_grant(token)
+    if grant is None:
+        raise Http404("No such link.")
+    found = Story.objects.filter(pk=grant["pk"]).values("embargo_until").first()
+    if found is None or not previews.partner_link_valid(grant, found["embargo_until"]):
+        raise Http404("No such link.")
+    return _preview_response(request, grant["pk"], partner=grant["partner"])
 
 
 # The opinion form belongs to nobody's session, so no CSRF token protects anything there: the browser's own
