@@ -31,3 +31,21 @@ def check_cache_is_shared(app_configs, **kwargs):
             id="newsroom.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_uploads_are_served_elsewhere(app_configs, **kwargs):
+    """Production serves uploads from the web server or an object store, not from the site (SERVE_MEDIA).
+
+    The site's own file view is for `make run`: it holds a worker for every image a reader's browser fetches.
+    """
+    if settings.DEBUG or not settings.SERVE_MEDIA:
+        return []
+    return [
+        Warning(
+            "SERVE_MEDIA is on with DEBUG off: every uploaded image a reader loads takes one of the site's workers.",
+            hint="Turn SERVE_MEDIA off and serve MEDIA_ROOT at MEDIA_URL from the web server or an object store "
+            "(README: Uploaded images).",
+            id="newsroom.W002",
+        )
+    ]

@@ -10,8 +10,9 @@ planning.py     assignments, the story budget, the moves' pages, each person's c
 people.py       people: names and their public address
 lists.py        long lists: cheap counts, indexed sorts, what a person may see
 filters.py      the lists' filters
+tasks.py        background tasks: what ran and what failed (editors read them)
 """
 
-from . import opinions, people, planning, stories, taxonomy, transitions
+from . import opinions, people, planning, stories, tasks, taxonomy, transitions
 
-__all__ = ["opinions", "people", "planning", "stories", "taxonomy", "transitions"]
+__all__ = ["opinions", "people", "planning", "stories", "tasks", "taxonomy", "transitions"]

@@ -12,7 +12,15 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("draft", "Draft"), ("review", "In review"), ("scheduled", "Scheduled"), ("live", "Published (live)")]
+        return [
+            ("draft", "Draft"),
+            ("review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("live", "Published (live)"),
+            ("embargoed", "Under embargo"),
+            ("expired", "Expired"),
+            ("killed", "Killed"),
+        ]
 
     def queryset(self, request, queryset):
         match self.value():
@@ -24,6 +32,12 @@ class StatusFilter(admin.SimpleListFilter):
                 return queryset.scheduled()
             case "live":
                 return queryset.live()
+            case "embargoed":
+                return queryset.embargoed()
+            case "expired":
+                return queryset.expired()
+            case "killed":
+                return queryset.killed()
         return queryset
 
 

@@ -3,9 +3,14 @@
 from django import forms
 from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.tasks import TaskResultStatus
+from django.tasks.exceptions import TaskResultDoesNotExist
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from .. import workflow
+from .. import import_tasks, workflow
 from ..ingest import FAILED, ImportResult, import_files, tally
 from ..models import Story
 
@@ -79,8 +84,8 @@ class ImportForm(forms.Form):
         return cleaned
 
 
-def _import_uploads(uploads, *, publish: bool, user, approve_opinions: bool = False) -> list[ImportResult]:
-    """One result per uploaded file, in order; files that are not documents are refused unread."""
+def _read_uploads(uploads) -> list[tuple[str, bytes] | ImportResult]:
+    """(name, content) per uploaded file, in order; files that are not documents are refused unread."""
     entries = []
     for upload in uploads:
         if not upload.name.lower().endswith(".txt"):
@@ -93,7 +98,7 @@ def _import_uploads(uploads, *, publish: bool, user, approve_opinions: bool = Fa
             )
         else:
             entries.append((upload.name, upload.read()))
-    return import_files(entries, publish=publish, user=user, approve_opinions=approve_opinions)
+    return entries
 
 
 def may_use(user) -> bool:
@@ -101,31 +106,78 @@ def may_use(user) -> bool:
     return workflow.may_import(user, publish=True)
 
 
+def _page(model_admin, request, **context):
+    return TemplateResponse(
+        request,
+        "admin/stories/import.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": "Import stories",
+            "opts": Story._meta,
+            **context,
+        },
+    )
+
+
 def import_stories(model_admin, request):
-    """The Import page (StoryAdmin.get_urls wires it under the story list)."""
+    """The Import page (StoryAdmin.get_urls wires it under the story list): a few documents are imported at once,
+    a larger batch by the background worker (`stories.import_tasks`), followed on `import_status`."""
     if not may_use(request.user):
         raise PermissionDenied
     results = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
-            publish = form.cleaned_data["mode"] == ImportForm.PUBLISH
-            results = _import_uploads(
-                form.cleaned_data["files"],
-                publish=publish,
-                user=request.user,
-                approve_opinions=form.cleaned_data["approve_opinions"],
-            )
+            entries = _read_uploads(form.cleaned_data["files"])
+            options = {
+                "publish": form.cleaned_data["mode"] == ImportForm.PUBLISH,
+                "user": request.user,
+                "approve_opinions": form.cleaned_data["approve_opinions"],
+            }
+            if not import_tasks.in_request(len(entries)):
+                queued = import_tasks.queue(entries, **options)
+                if queued.is_finished:  # a backend that runs tasks at once (make run): its results, here
+                    return _queued_page(model_admin, request, queued)
+                return redirect(reverse("admin:stories_story_import_status", args=[queued.id]))
+            results = import_files(entries, **options)
             form = ImportForm(initial={"mode": form.cleaned_data["mode"]}, user=request.user)
     else:
         form = ImportForm(user=request.user)
+    return _page(
+        model_admin,
+        request,
+        form=form,
+        results=results,
+        summary=tally(results) if results is not None else None,
+    )
 
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": "Import stories",
-        "opts": Story._meta,
-        "form": form,
-        "results": results,
-        "summary": tally(results) if results is not None else None,
-    }
-    return TemplateResponse(request, "admin/stories/import.html", context)
+
+def import_status(model_admin, request, result_id):
+    """A queued import, as its editor follows it: waiting or running (the page refreshes), then its results, or
+    the failure. Only the person who queued it sees it."""
+    if not may_use(request.user):
+        raise PermissionDenied
+    try:
+        queued = import_tasks.import_batch.get_result(result_id)
+    except (TaskResultDoesNotExist, ValueError, NotImplementedError):  # unknown, malformed, or nothing is kept
+        raise Http404("No such import.") from None
+    if queued.kwargs.get("user_id") != request.user.pk and not request.user.is_superuser:
+        raise Http404("No such import.")
+    return _queued_page(model_admin, request, queued)
+
+
+def _queued_page(model_admin, request, queued):
+    results = summary = None
+    if queued.status == TaskResultStatus.SUCCESSFUL:
+        results = import_tasks.results_of(queued.return_value)
+        summary = tally(results)
+    return _page(
+        model_admin,
+        request,
+        form=ImportForm(user=request.user),
+        queued=queued,
+        queued_count=len(queued.kwargs.get("documents", [])),
+        failed=queued.status == TaskResultStatus.FAILED,
+        results=results,
+        summary=summary,
+    )

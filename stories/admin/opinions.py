@@ -28,8 +28,11 @@ _BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 @admin.register(Opinion)
 class OpinionAdmin(ArchiveListAdmin):
-    list_display = ["story_link", "author", "excerpt", "age", "flag_list"]
-    list_display_links = ["author"]
+    # The text first, with who wrote it, on which story and its flags under it; then its age and the decisions.
+    # Few columns, each wrapping: the queue needs no sideways scrolling at 1280 px with the admin's sidebar and
+    # the filters open, and stacks on a phone (admin-opinions.css).
+    list_display = ["summary", "age"]
+    list_display_links = None
     list_filter = [OpinionStatusFilter, ("story", OpinionStoryFilter), ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["story"]
     # Oldest first: the queue is worked through in the order readers wrote (opinion_queue_idx: status, then
@@ -62,7 +65,7 @@ class OpinionAdmin(ArchiveListAdmin):
     def get_queryset(self, request):
         # Opinions on stories the person may open, no others: the queue, its search, filters and counts, and
         # each opinion's page and decision read through here.
-        return of_visible_stories(request, super().get_queryset(request))
+        return of_visible_stories(request, super().get_queryset(request)).select_related("story")
 
     def has_moderate_permission(self, request):
         return workflow.may_moderate(request.user)
@@ -96,11 +99,19 @@ class OpinionAdmin(ArchiveListAdmin):
             opinion.story_id,
         )
 
-    @admin.display(description="author", ordering="author_name")
-    def author(self, opinion):
-        if opinion.email:
-            return format_html('{}<br><span class="opinion-email">{}</span>', opinion.author_name, opinion.email)
-        return opinion.author_name
+    @admin.display(description="opinion")
+    def summary(self, opinion):
+        """The queue's main column: the text, then its author (linking to the opinion's page), story and flags."""
+        flags = [opinions.FLAG_LABELS.get(flag, flag) for flag in opinion.flags or []]
+        return format_html(
+            '{}<span class="opinion-meta">by <a href="{}">{}</a>{} · on {}{}</span>',
+            self.excerpt(opinion),
+            reverse("admin:stories_opinion_change", args=[opinion.pk]),
+            opinion.author_name,
+            format_html(' <span class="opinion-email">{}</span>', opinion.email) if opinion.email else "",
+            self.story_link(opinion),
+            format_html_join("", ' <span class="opinion-flag">{}</span>', ((flag,) for flag in flags)),
+        )
 
     @admin.display(description="opinion")
     def excerpt(self, opinion):

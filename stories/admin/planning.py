@@ -17,7 +17,6 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature, Signer
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -34,8 +33,6 @@ State = AssignmentState
 DEFAULT_DAYS = 3
 MAX_DAYS = 31
 DUE_SOON = timedelta(hours=2)
-# What the dashboard lists of a person's assignments, and of today's budget.
-DASHBOARD_ROWS = 8
 
 
 # --- The calendar feed's address -------------------------------------------------------------------------
@@ -466,30 +463,3 @@ def _days(value) -> int:
     if value and value.isascii() and value.isdigit() and len(value) <= 3:
         return min(max(int(value), 1), MAX_DAYS)
     return DEFAULT_DAYS
-
-
-# --- The dashboard's part ----------------------------------------------------------------------------------
-
-
-def dashboard_context(request) -> dict:
-    """The dashboard's planning cards: a writer's next and overdue assignments; an editor's budget for today."""
-    user = request.user
-    if not workflow.may_see_board(user):
-        return {}
-    now = timezone.now()
-    start = today_start(now)
-    board = reverse("admin:stories_assignment_budget")
-    context = {"budget_url": board}
-    if workflow.may_plan(user):
-        today = Assignment.objects.for_board().open().due_between(start, start + timedelta(days=1))
-        context["budget_today"] = budget_lines(user, today[:DASHBOARD_ROWS], now)
-    if workflow.may_pitch(user):
-        mine = (
-            Assignment.objects.for_board()
-            .filter(assignee=user, state=State.ASSIGNED)
-            .filter(Q(due_at__isnull=True) | Q(due_at__gte=start - timedelta(days=MAX_DAYS)))
-            .order_by("due_at", "pk")
-        )
-        context["my_assignments"] = budget_lines(user, mine[:DASHBOARD_ROWS], now)
-        context["calendar_url"] = calendar_url(request, user)
-    return context
