@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format lock bench clean
+.PHONY: run test install lint format lock bench stack clean
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -23,6 +23,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	@bash scripts/ensure-chromium
+	@bash scripts/ensure-java
 	npm ci --prefix tests/browser --silent --no-audit --no-fund
 	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
 
@@ -46,6 +47,15 @@ lock: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]' && $(BIN)/python -m pip uninstall --quiet -y newsroom
 	{ echo "# Pinned versions of every dependency (runtime and dev) from pyproject.toml."; \
 	  echo "# Regenerate: make lock"; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock
+
+# The production stack on this machine (Varnish, two app hosts, a worker, PgBouncer, primary and replica, Redis,
+# object storage), until Ctrl-C; scripts/stack.py says what runs where.
+stack: $(VENV)/.installed
+	@bash scripts/ensure-postgres
+	@bash scripts/ensure-redis
+	@bash scripts/ensure-varnish
+	@bash scripts/ensure-pgbouncer
+	$(BIN)/python scripts/stack.py $(STACK_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.servers import Site, ThrowawayRedis, production_env  # noqa: E402 (after the path above)
+from harness.engines import ThrowawayRedis, ThrowawayVarnish  # noqa: E402 (after the path above)
+from harness.servers import Site, production_env  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/newsroom_bench"
 WRK_SCRIPT = """
@@ -57,6 +59,7 @@ def parse_args():
     parser.add_argument("--port", type=int, default=8141, help="cached server; the uncached one uses port+1")
     parser.add_argument("--redis-port", type=int, default=8149, help="a private redis-server for the cache")
     parser.add_argument("--locmem", action="store_true", help="cache in each worker's memory instead of Redis")
+    parser.add_argument("--no-varnish", action="store_true", help="skip the targets through Varnish")
     parser.add_argument("--only", default="", help="comma-separated target names to run")
     parser.add_argument("--skip-load", action="store_true", help="time and explain the pages, but load nothing")
     parser.add_argument("--skip-plans", action="store_true", help="do not time the pages in-process nor EXPLAIN them")
@@ -131,6 +134,24 @@ def start_site(args, env: dict, port: int, workdir: Path, name: str) -> Site:
     return site
 
 
+def start_varnish(args, backend_port: int, targets: list) -> ThrowawayVarnish | None:
+    """Varnish with the repository's VCL in front of the cached server; None (its targets skipped) without it."""
+    reason = "--no-varnish" if args.no_varnish else "" if shutil.which("varnishd") else "varnishd is not installed"
+    if not reason:
+        varnish = ThrowawayVarnish(args.port + 2, [backend_port])
+        varnish.start()
+        for _ in range(60):  # its health probe must find the app first
+            if status_of(f"{varnish.url}/healthz") == 200:
+                return varnish
+            time.sleep(0.5)
+        varnish.destroy()
+        reason = "Varnish found no healthy app server"
+    for target in targets:
+        if target.server == "varnish":
+            target.skipped = reason
+    return None
+
+
 # --- Load ----------------------------------------------------------------------------------
 
 
@@ -200,6 +221,11 @@ def build_targets(hot_slugs: list[str], section_path: str, tag_path: str, author
         Target("search", "uncached", [f"/search/?q={search_word}"]),
         Target("rss", "uncached", ["/feed/"]),
         Target("atom", "uncached", ["/feed/atom/"]),
+        # Varnish (deploy/varnish/newsroom.vcl) in front of the cached server: what readers get from the edge.
+        # The story page is private (the opinion form's time token): Varnish passes it to the app.
+        Target("home", "varnish", ["/"]),
+        Target("section", "varnish", [section_path]),
+        Target("story", "varnish", stories),
     ]
 
 
@@ -334,7 +360,7 @@ def main() -> None:
         wanted = set(args.only.split(",")) | {"ceiling"}
         targets = [t for t in targets if t.name in wanted or f"{t.name}-{t.server}" in wanted]
 
-    redis = cached = uncached = None
+    redis = cached = uncached = varnish = None
     try:
         if not args.locmem:
             redis = ThrowawayRedis(args.redis_port)
@@ -343,8 +369,13 @@ def main() -> None:
         cached = start_site(args, env, args.port, workdir, "cached")
         uncached = start_site(args, {**env, "CACHE_URL": "dummycache://"}, args.port + 1, workdir, "uncached")
         bases = {"cached": f"http://127.0.0.1:{cached.port}", "uncached": f"http://127.0.0.1:{uncached.port}"}
+        varnish = start_varnish(args, cached.port, targets)
+        if varnish is not None:
+            bases["varnish"] = varnish.url
 
         for target in targets:  # prime caches and connections; refuse targets that do not answer 200
+            if target.skipped:  # through Varnish, without one (--no-varnish, or not installed)
+                continue
             for path in target.paths:
                 status = status_of(bases[target.server] + path)
                 if status != 200:
@@ -360,6 +391,8 @@ def main() -> None:
                     run_wrk(bases[target.server], target.paths, args.duration, args.connections, workdir)
                 )
     finally:
+        if varnish is not None:
+            varnish.destroy()
         for service in (cached, uncached, redis):
             if service is not None:
                 service.stop()

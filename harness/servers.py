@@ -1,23 +1,13 @@
-"""Real services for the fault, soak and backup tests: a throwaway PostgreSQL cluster, a private
-Redis, and the site itself under gunicorn with production settings, plus a small HTTP client.
+"""The site itself under gunicorn with production settings, its environment and commands, and a small HTTP
+client, for the fault, soak, backup and scale tests (the servers around it are in `harness.engines`)."""
 
-Nothing here touches the shared Redis on 6379 or the data on the shared PostgreSQL on 5432: every
-service is started in a temporary directory on its own port and stopped by the code that started it,
-and `scratch_database` only adds a database of its own to the shared server and drops it again.
-"""
-
-import contextlib
-import glob
 import http.client
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
@@ -42,15 +32,6 @@ PRODUCTION_ENV = {
     "EMAIL_URL": "smtp+tls://newsroom:mail-password@smtp.example.com:587",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
-
-
-def postgres_bin() -> Path | None:
-    """The newest installed PostgreSQL's bin directory with initdb and pg_ctl, or None."""
-    found = sorted(
-        (Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p, "pg_ctl").exists()),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-    )
-    return found[-1] if found else None
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30) -> None:
@@ -82,150 +63,6 @@ def spare_port(preferred: int) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def scratch_database(prefix: str):
-    """A new, empty database of our own on the shared PostgreSQL (5432), dropped afterwards; yields its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True, capture_output=True)
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        subprocess.run(
-            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
-            check=False,
-            capture_output=True,
-        )
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL cluster of our own in a temporary directory (run as `postgres` when we are root)."""
-
-    def __init__(self, port: int):
-        self.bin = postgres_bin()
-        if self.bin is None:
-            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        # Directly under the system temp dir: the `postgres` user must be able to reach it.
-        self.directory = Path(tempfile.mkdtemp(prefix=f"newsroom-pg{port}-"))
-        self.data = self.directory / "data"
-        self.port = port
-        self.url = f"postgres://postgres@127.0.0.1:{port}/newsroom"
-
-    def _run(self, *args, check=True):
-        command = [str(self.bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        if check and result.returncode != 0:
-            raise RuntimeError(f"{args[0]} failed: {result.stdout}{result.stderr}")
-        return result
-
-    def init(self) -> "ThrowawayPostgres":
-        self.port = spare_port(self.port)
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsroom"
-        if os.geteuid() == 0:
-            shutil.chown(self.directory, "postgres", "postgres")
-            self.directory.chmod(0o700)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        self.start()
-        subprocess.run(
-            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "newsroom"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        return self
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-class ThrowawayRedis:
-    """A redis-server of our own, in memory only, bounded as production's is (scripts/ensure-redis)."""
-
-    # A full cache evicts the least recently used keys instead of refusing writes.
-    maxmemory = "256mb"
-
-    def __init__(self, port: int):
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process = None
-
-    def start(self, attempts: int = 5) -> None:
-        """Start on `port`, or on a spare one when another test process took it first."""
-        server = shutil.which("redis-server")
-        if server is None:
-            raise RuntimeError("redis-server is not installed")
-        for _ in range(attempts):
-            self.port = spare_port(self.port)
-            self.url = f"redis://127.0.0.1:{self.port}/0"
-            self.process = subprocess.Popen(
-                [
-                    server,
-                    *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-                    *("--maxmemory", self.maxmemory, "--maxmemory-policy", "allkeys-lru"),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            if self._answering():
-                return
-            self.stop()
-            self.port = 0  # taken between the check and the bind: let the system pick the next one
-        raise RuntimeError(f"redis-server did not start after {attempts} attempts")
-
-    def _answering(self) -> bool:
-        """True once the server on our port is ours (not another test's that won the port)."""
-        import redis
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                return redis.Redis(port=self.port, socket_timeout=1).info("server")["process_id"] == self.process.pid
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-
-@contextlib.contextmanager
-def throwaway_redis(port: int):
-    """A started `ThrowawayRedis` (the test is skipped where redis-server is not installed), stopped afterwards."""
-    if shutil.which("redis-server") is None:
-        import pytest  # only the test suite asks for one without knowing whether it can start
-
-        pytest.skip("redis-server is not installed")
-    server = ThrowawayRedis(port)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def redis_cache_settings(server: ThrowawayRedis) -> dict:
-    """CACHES for Django's settings: the site's Redis backend on `server`, failing fast as production does."""
-    return {
-        "default": {
-            "BACKEND": "newsroom.cache_backend.RedisCache",
-            "LOCATION": server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
-        }
-    }
 
 
 def child_env(**extra) -> dict:

@@ -5,13 +5,19 @@ Production sets DEBUG=off and a SECRET_KEY; the rest has safe defaults.
 See `.env.example` for every variable.
 """
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The project's own templates and static files travel inside the package (`pip install .` installs them).
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
@@ -33,6 +39,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env("SITE_NAME", default="Newsroom")
+# The tagging entity of the feeds' item ids (RFC 4151 tag: URIs, "tag:news.example.com,2026:story:42"): a domain
+# the newsroom owned on that date, and the date. Set it once and keep it: a feed reader takes a new id for a new
+# story. Its default follows SITE_URL's host, so set it before a move of SITE_URL to keep the ids.
+FEED_TAG_AUTHORITY = env("FEED_TAG_AUTHORITY", default="") or f"{urlsplit(SITE_URL).hostname or 'localhost'},2026"
+if not re.fullmatch(r"[a-z0-9.-]+(@[a-z0-9.-]+)?,\d{4}(-\d{2}(-\d{2})?)?", FEED_TAG_AUTHORITY):
+    raise ImproperlyConfigured(
+        f"FEED_TAG_AUTHORITY must be a domain (or an email address) and a date, e.g. news.example.com,2026: "
+        f"{FEED_TAG_AUTHORITY!r}"
+    )
 
 INSTALLED_APPS = [
     "newsroom.admin_site.NewsroomAdminConfig",  # django.contrib.admin with the newsroom's own site
@@ -48,6 +63,8 @@ INSTALLED_APPS = [
     "django_filters",
     "reversion",
     "axes",
+    "newsroom.apps.BackgroundTasksConfig",  # django_tasks_db: the queue of background tasks (TASKS_BACKEND=database)
+    "django_prose_editor",  # the story body's editor: its scripts, styles and checks
     "stories",
     "newsroom.apps.NewsroomConfig",  # the project's system checks (newsroom/checks.py)
 ]
@@ -55,6 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what passes on the way out (static files are WhiteNoise's, compressed ahead): anonymous pages
+    # that set no cookie only, so no CSRF token ever goes out compressed (BREACH; see the class).
+    "newsroom.middleware.ReaderGZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.PermissionsPolicyMiddleware",
     # Before anything reads the address (sessions, the admin, the views) or the database.
@@ -73,13 +93,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
-# Reader pages on Jinja2 (stories/jinja2/, templates/jinja2/; the helpers in stories/templating.py), found
+# Reader pages on Jinja2 (stories/jinja2/, newsroom/templates/jinja2/; the helpers in stories/templating.py), found
 # first; the desk on Django's templates (templates/, the apps' templates/).
 _PER_VISIT = "pagecache.context_processors.per_visit_values"  # last: its values survive the public page cache
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "DIRS": [PACKAGE_DIR / "templates" / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "stories.templating.environment",
@@ -92,7 +112,7 @@ TEMPLATES = [
     },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -130,6 +150,15 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
     )
+    if env.bool("DB_POOL", default=False):
+        # Django's own psycopg pool in each process: connections are taken per request and given back after it
+        # (instead of one kept per thread for CONN_MAX_AGE), so threads and bursts share a bounded set.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": env.int("DB_POOL_MIN", default=2),
+            "max_size": env.int("DB_POOL_MAX", default=8),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
+        }
 if DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis")):
     # Prepared statements: PostgreSQL spent more time planning the story page's queries than running them.
     # Parameters travel apart from the SQL (server-side binding), so psycopg can prepare a statement once a
@@ -147,6 +176,31 @@ if DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis")):
         raise ImproperlyConfigured(f"DB_PREPARE_THRESHOLD must be a whole number (0 or more) or off: {_threshold!r}")
     _options["server_side_binding"] = True
 
+# A streaming replica of the PostgreSQL primary for anonymous readers' pages (newsroom/replicas.py): staff,
+# forms and writes stay on the primary. Its connections are made as the primary's (prepared statements too),
+# but give up sooner: a replica that does not answer is skipped for REPLICA_RETRY_SECONDS.
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+if env.str("REPLICA_DATABASE_URL", default=""):
+    if not DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis")):
+        raise ImproperlyConfigured("REPLICA_DATABASE_URL needs a PostgreSQL primary in DATABASE_URL")
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    for _setting in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][_setting] = DATABASES["default"][_setting]
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"]["OPTIONS"],
+        "connect_timeout": env.int("REPLICA_CONNECT_TIMEOUT", default=1),
+        "application_name": "newsroom-reader",
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    # Tests: the replica's copy of the test database is the primary's, streamed (Django creates none).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsroom.replicas.ReplicaRouter"]
+    # After the session and the messages: only then can it tell an anonymous reader from staff.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+        "newsroom.replicas.ReplicaReadsMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
@@ -157,6 +211,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Fail fast when Redis is down: the site then serves uncached pages.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.25, "socket_timeout": 0.25})
 CACHE_MIDDLEWARE_SECONDS = env.int("CACHE_SECONDS", default=300)
+# Shared HTTP caches in front, purged by surrogate key after every purge (newsroom/edge.py).
+VARNISH_PURGE_URLS = env.list("VARNISH_PURGE_URLS", default=[])
+FASTLY_SERVICE_ID = env.str("FASTLY_SERVICE_ID", default="")
+FASTLY_API_TOKEN = env.str("FASTLY_API_TOKEN", default="")
+FASTLY_API_URL = env.str("FASTLY_API_URL", default="https://api.fastly.com")
+EDGE_PURGE_TIMEOUT = env.float("EDGE_PURGE_TIMEOUT", default=2.0)
 # Public pages each process also keeps in its own memory when the cache is Redis (0: none).
 CACHE_NEAR_PAGES = env.int("CACHE_NEAR_PAGES", default=500)
 # What public pages tell browsers and a CDN (Cache-Control), in seconds: how long to keep a page,
@@ -205,9 +265,26 @@ USE_TZ = True
 # --- Static and media files -------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# The story body's editor: the quote-with-source nodes (figure, figcaption, cite) are ours, in a module the editor
+# imports when the body's widget enables them (stories.richtext.EDITOR_EXTENSIONS); each names the tags it writes.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("js/story-editor-quotes.js")],
+        "extensions": {
+            "QuoteFigure": html_tags(["figure"]),
+            "QuoteCaption": html_tags(["figcaption"]),
+            "Cite": html_tags(["cite"]),
+        },
+    }
+]
+# Where uploads are addressed: the site's /media/, or an object store's public address (https://…/).
+MEDIA_URL = env("MEDIA_URL", default="media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads (lead images) served by the site itself, from MEDIA_ROOT at MEDIA_URL: for `make run` and a laptop
+# (newsroom.views.uploaded_file; images only). Production leaves it off and has the web server or an object
+# store serve MEDIA_ROOT (README: Uploaded images); `check --deploy` warns when it is on with DEBUG off.
+SERVE_MEDIA = env.bool("SERVE_MEDIA") if env.str("SERVE_MEDIA", default="").strip() else DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -218,6 +295,35 @@ STORAGES = {
         )
     },
 }
+# Uploads (lead images and their renditions) in S3-compatible object storage, shared by every app host, when a
+# bucket is named; on the local disk (MEDIA_ROOT) otherwise. Objects are read by their public address (the bucket
+# or S3_PUBLIC_URL, a CDN in front): the bucket's policy allows anonymous reads; nothing is signed.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    _s3_endpoint = env.str("S3_ENDPOINT_URL", default="") or None
+    _s3_public = env.str("S3_PUBLIC_URL", default="").rstrip("/")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _s3_endpoint,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,  # a second upload of the same name gets a name of its own, as on disk
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            **({"custom_domain": _s3_public.split("://", 1)[-1]} if _s3_public else {}),
+            **({"url_protocol": _s3_public.split("://", 1)[0] + ":"} if "://" in _s3_public else {}),
+        },
+    }
+    # Where readers' browsers fetch the images from (the CSP's img-src below allows it).
+    MEDIA_ORIGIN = _s3_public or (
+        f"{_s3_endpoint.rstrip('/')}" if _s3_endpoint else f"https://{S3_BUCKET}.s3.amazonaws.com"
+    )
+else:
+    MEDIA_ORIGIN = ""
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -244,11 +350,30 @@ MAILERS = {
         "OPTIONS": (
             {k: v for k, v in _smtp_options.items() if v}
             if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            # filemail:////var/mail/newsroom (four slashes: an absolute path) writes each message to a file there
+            else {"file_path": _email["EMAIL_FILE_PATH"]}
+            if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
             else {}
         ),
     }
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="newsroom@localhost")
+
+# --- Background tasks (stories/tasks.py) ------------------------------------
+# "immediate": each task runs at once in the request that asks for it (make run, the tests; no worker).
+# "database": queued in the database, run by `manage.py db_worker` on any host; failed ones retried later.
+_TASK_BACKENDS = {
+    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+_tasks_backend = env.str("TASKS_BACKEND", default="immediate")
+if _tasks_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}: {_tasks_backend!r}")
+TASKS = {"default": _TASK_BACKENDS[_tasks_backend]}
+TASK_ATTEMPTS = env.int("TASK_ATTEMPTS", default=4)
+TASK_RETRY_SECONDS = env.float("TASK_RETRY_SECONDS", default=60.0)
+# The desk's Import page imports this many documents in the request; a larger batch goes to the worker.
+IMPORT_IN_REQUEST = env.int("IMPORT_IN_REQUEST", default=10)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security ---------------------------------------------------------------
@@ -257,7 +382,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -309,6 +434,8 @@ if not DEBUG:
 STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=10)
 PREVIEW_LINK_MAX_AGE = env.int("PREVIEW_LINK_HOURS", default=72) * 60 * 60
 OPINION_MAX_LENGTH = env.int("OPINION_MAX_LENGTH", default=2000)
+# How often (seconds) a reader's open page asks for new updates of a story's running live coverage.
+LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=15)
 OPINIONS_PER_PAGE = 50
 # Salt for hashing reader IP addresses; the address itself is never stored.
 IP_HASH_SALT = env("IP_HASH_SALT", default="") or SECRET_KEY

@@ -50,16 +50,9 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.engines import ThrowawayRedis  # noqa: E402
 from harness.forms import find_form  # noqa: E402
-from harness.servers import (  # noqa: E402
-    Browser,
-    Site,
-    ThrowawayRedis,
-    manage,
-    prepare_site,
-    production_env,
-    stored_opinions,
-)
+from harness.servers import Browser, Site, manage, prepare_site, production_env, stored_opinions  # noqa: E402
 
 MARKER = "soak-"
 # The demo moderator that prepare_site seeds (seed_demo's ACCOUNTS and DEMO_PASSWORD), in the Moderators group.
