@@ -7,18 +7,24 @@ from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
-from harness.servers import redis_cache_settings, throwaway_redis
+from harness.engines import redis_cache_settings, throwaway_redis
 from tests.factories import StoryFactory, UserFactory
 
 
 def ensure_roles():
-    """Recreate the role groups of the data migration (stories/migrations/0002_roles.py).
+    """Recreate the role groups of the data migrations (stories/migrations/0002_roles.py, and the permissions
+    later ones grant: 0013_writers_add_tags.py).
 
     A transactional test ends with a flush, and the flush takes the migration's
     groups with it; tests that run after one need them back.
     """
     create_permissions(apps.get_app_config("stories"), verbosity=0)
-    roles = importlib.import_module("stories.migrations.0002_roles").ROLES
+    roles = {
+        name: list(codenames)
+        for name, codenames in importlib.import_module("stories.migrations.0002_roles").ROLES.items()
+    }
+    for name, codenames in importlib.import_module("stories.migrations.0013_writers_add_tags").GRANTS.items():
+        roles[name] += codenames
     for name, codenames in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="stories", codename__in=codenames))

@@ -36,8 +36,10 @@ def story_form_data(story=None, highlights=None, base_version=None, corrections=
         "dateline": story.dateline if story else "",
         "lead_image_alt": story.lead_image_alt if story else "",
         "lead_image_caption": story.lead_image_caption if story else "",
+        "lead_image_focus_x": story.lead_image_focus_x if story else 50,
+        "lead_image_focus_y": story.lead_image_focus_y if story else 50,
         "authors": [a.pk for a in story.authors.all()] if story else [],
-        "tags": [t.pk for t in story.tags.all()] if story else [],
+        "tags": ", ".join(t.name for t in story.tags.all()) if story else "",
         "_save": "Save",
     }
     if story is not None:

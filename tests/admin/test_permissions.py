@@ -16,11 +16,12 @@ def _editable(response):
     return 'name="title"' in html and 'name="_save"' in html
 
 
-# (role, state) → what the change page is for that person: "edit", "read" or "hidden".
+# (role, state) → what the change page is for that person: "edit", "read", "hidden", or "propose" (editable, and a
+# save is held for an editor's review: readers keep the live text).
 RIGHTS = {
     ("writer", "draft"): "edit",
     ("writer", "review"): "read",
-    ("writer", "published"): "read",
+    ("writer", "published"): "propose",
     ("other_writer", "draft"): "hidden",
     ("other_writer", "review"): "hidden",
     ("other_writer", "published"): "read",
@@ -47,7 +48,7 @@ def test_each_role_opens_a_story_as_the_rules_say(request, client, writer, role,
         assert response.status_code == 302  # the admin's "does not exist" redirect, never the story
         return
     assert response.status_code == 200
-    assert _editable(response) == (expected == "edit")
+    assert _editable(response) == (expected in ("edit", "propose"))
 
     data = story_form_data(story, title="Changed by " + role)
     saved = client.post(change_url(story), data)
@@ -56,6 +57,10 @@ def test_each_role_opens_a_story_as_the_rules_say(request, client, writer, role,
         assert saved.status_code == 302
         assert story.title == "Changed by " + role
         assert story.last_edited_by == user
+    elif expected == "propose":
+        assert saved.status_code == 302
+        assert story.title != "Changed by " + role
+        assert story.pending_revisions.get().content["title"] == "Changed by " + role
     else:
         assert saved.status_code == 403
         assert story.title != "Changed by " + role

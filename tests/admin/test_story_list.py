@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from stories import counts
+from stories.models import Status
 from tests.changelist import sortable_columns
 from tests.factories import SectionFactory, StoryFactory, UserFactory
 
@@ -54,6 +55,36 @@ def test_the_list_filters_and_searches(client, editor, query, expected):
     client.force_login(editor)
     response = client.get(f"{LIST_URL}?{query}")
     assert _titles(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=embargoed", {"Embargoed draft", "Embargoed and scheduled"}),
+        ("status=expired", {"Expired one"}),
+        ("status=killed", {"Killed one"}),
+        ("status=live", {"Live one"}),
+        ("status=scheduled", {"Embargoed and scheduled"}),
+    ],
+)
+def test_the_list_filters_the_stories_past_publish(client, editor, query, expected):
+    soon = timezone.now() + timedelta(hours=3)
+    StoryFactory(title="Embargoed draft", embargo_until=soon)
+    StoryFactory(title="Embargoed and scheduled", published=True, published_at=soon, embargo_until=soon)
+    StoryFactory(title="Expired one", published=True, expires_at=timezone.now() - timedelta(minutes=1))
+    StoryFactory(title="Killed one", published=True, status=Status.KILLED)
+    StoryFactory(title="Live one", published=True, expires_at=soon)
+    client.force_login(editor)
+    html = client.get(f"{LIST_URL}?{query}")
+    assert _titles(html) == expected
+
+
+def test_the_list_and_the_dashboard_say_embargoed_with_the_time(client, editor):
+    StoryFactory(title="Under embargo", embargo_until=timezone.now() + timedelta(hours=3), created_by=editor)
+    client.force_login(editor)
+    for url in [LIST_URL, "/admin/"]:
+        html = client.get(url).content.decode()
+        assert "status-embargoed" in html and "Embargoed until" in html, url
 
 
 def test_the_list_filters_by_section_author_and_date(client, editor):

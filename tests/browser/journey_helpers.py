@@ -88,13 +88,18 @@ def reload_until(page, locator, timeout=30):
     expect(locator).to_be_visible()
 
 
-def serious_accessibility_violations(page, axe_source):
-    """axe-core's serious and critical findings on the page, as readable lines."""
+def accessibility_violations(page, axe_source, impacts=("moderate", "serious", "critical")):
+    """axe-core's findings on the page, moderate ones included unless `impacts` says otherwise, as readable lines."""
     # evaluate() runs outside the page's Content-Security-Policy, which rightly refuses injected scripts.
     page.evaluate(axe_source)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in impacts
     ]
+
+
+def serious_accessibility_violations(page, axe_source):
+    """axe-core's serious and critical findings on the page, as readable lines."""
+    return accessibility_violations(page, axe_source, impacts=("serious", "critical"))

@@ -23,10 +23,11 @@ def test_a_writer_files_a_story_with_three_highlights_and_submits_it(live_server
 
     _log_in(page, live_server, "wendy")
     page.get_by_role("link", name="Write a new story").click()
+    page.wait_for_load_state("load")  # the admin's slug filling listens from its deferred script on
     page.locator("#id_title").press_sequentially("Council approves new tram line after two-year debate")
     assert page.input_value("#id_slug") == "council-approves-new-tram-line-after-two-year-debate"
 
-    body = page.locator(".rt-area")
+    body = page.locator(".ProseMirror")
     body.click()
     page.keyboard.type("The city council on Tuesday approved the eastern tram extension.")
     page.keyboard.press("Enter")
@@ -53,7 +54,7 @@ def test_a_writer_files_a_story_with_three_highlights_and_submits_it(live_server
     assert page.get_by_text("Schedule…").count() == 0
     screenshot("writer-draft")
 
-    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Submit for review", exact=True).click()
     page.wait_for_selector(".messagelist .success")
     assert "submitted for review" in page.locator(".messagelist").inner_text()
     story.refresh_from_db()
@@ -61,7 +62,7 @@ def test_a_writer_files_a_story_with_three_highlights_and_submits_it(live_server
     # In review the writer reads the story but no longer edits it or publishes it.
     assert page.locator("#id_title").count() == 0
     assert page.get_by_role("button", name="Publish now").count() == 0
-    assert page.get_by_role("button", name="Submit for review").count() == 0
+    assert page.get_by_role("button", name="Submit for review", exact=True).count() == 0
     screenshot("writer-in-review")
     assert blocked == []
 

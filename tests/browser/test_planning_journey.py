@@ -74,7 +74,7 @@ def test_a_pitch_becomes_a_published_story_on_the_budget(live_server, page):
     expect(_line(page)).to_contain_text("Story: Draft")
     shoot(page, "started")
     page.get_by_role("link", name=TITLE).click()
-    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Submit for review", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was submitted for review")
     page.goto(base + BOARD)
     expect(_line(page)).to_contain_text("Filed")

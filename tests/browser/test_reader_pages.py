@@ -1,6 +1,7 @@
 """A reader browses the site in a real browser, on a phone and a desktop, light and dark."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.reader_content import build
 
@@ -53,6 +54,10 @@ def test_a_reader_searches_and_opens_a_story(live_server, page):
     page.get_by_role("searchbox", name="Search stories").press("Enter")
     page.get_by_role("link", name=story.title).click()
     assert page.locator("h1").inner_text() == story.title
-    headings = [" ".join(h.split()) for h in page.locator("article.story > section > h2").all_text_contents()]
+    # The heading is there before the rest of the page has been parsed: wait
+    # for the last section before reading them all.
+    sections = page.locator("article.story > section > h2")
+    expect(sections.nth(2)).to_contain_text("Opinions")
+    headings = [" ".join(h.split()) for h in sections.all_text_contents()]
     assert headings[:2] == ["Highlights", "Story"]
     assert headings[2].startswith("Opinions")

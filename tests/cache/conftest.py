@@ -1,7 +1,7 @@
 import pytest
 
 import pagecache as page_cache
-from harness.servers import redis_cache_settings, throwaway_redis
+from harness.engines import redis_cache_settings, throwaway_redis
 
 
 @pytest.fixture(scope="module")

@@ -292,6 +292,7 @@ CHANGES = {
     models.Story: Change(lambda tram: tram, "title", "Council delays the eastern tram line"),
     models.Highlight: Change(lambda tram: tram.highlights.first(), "text", "Work starts next spring.", _front),
     models.Correction: Change(lambda tram: models.Correction(story=tram), "text", "The vote count was wrong."),
+    models.LiveUpdate: Change(lambda tram: models.LiveUpdate(story=tram), "body", "<p>The first tram runs.</p>"),
     models.Opinion: Change(
         lambda tram: models.Opinion(story=tram, author_name="Ada", status=OpinionStatus.APPROVED),
         "body",

@@ -115,6 +115,54 @@ def test_a_scheduled_story_stays_hidden_until_its_time(client, editor, monkeypat
     assert client.get(story.get_absolute_url()).status_code == 404
 
 
+def test_a_scheduled_story_published_now_appears_at_once(client, editor, django_capture_on_commit_callbacks):
+    story = StoryFactory(scheduled=True, title="Ferry strike called off")
+    assert story.title not in client.get("/").text
+    assert client.get("/")["X-Cache"] == "hit"
+    assert client.get(story.get_absolute_url()).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish_now(story, editor)
+    assert story.title in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("move", ["reschedule later", "cancel schedule"])
+def test_a_story_whose_schedule_moved_or_was_cancelled_stays_hidden_at_its_old_time(
+    client, editor, monkeypatch, django_capture_on_commit_callbacks, move
+):
+    story = StoryFactory(scheduled=True, title="Stadium plan goes to the council")
+    old = story.published_at
+    assert story.title not in client.get("/").text
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        if move == "cancel schedule":
+            workflow.cancel_schedule(story, editor)
+        else:
+            workflow.reschedule(story, editor, at=old + timedelta(days=1))
+    assert callbacks  # the purge waits for the commit
+    assert story.title not in client.get("/").text
+
+    past_old = old + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: past_old)
+    assert story.title not in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 404
+
+
+def test_a_story_rescheduled_earlier_appears_at_its_new_time(
+    client, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    story = StoryFactory(scheduled=True, title="Budget vote moves to tonight")
+    assert story.title not in client.get("/").text
+    assert client.get("/")["X-Cache"] == "hit"  # stored while it was due tomorrow
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.reschedule(story, editor, at=timezone.now() + timedelta(hours=1))
+    assert story.title not in client.get("/").text
+
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert story.title in client.get("/").text
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
 def test_an_edit_to_a_published_story_reaches_readers(client, story, django_capture_on_commit_callbacks):
     assert story.title in client.get(story.get_absolute_url()).text
     Story.objects.filter(pk=story.pk).update(title="Council delays the eastern tram line")

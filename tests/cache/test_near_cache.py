@@ -13,14 +13,8 @@ import pytest
 import redis as redis_py
 from django.test import Client
 
-from harness.servers import (
-    Browser,
-    Site,
-    prepare_site,
-    production_env,
-    run_manage,
-    throwaway_redis,
-)
+from harness.engines import throwaway_redis
+from harness.servers import Browser, Site, prepare_site, production_env, run_manage
 from stories.models import Story
 from tests.factories import StoryFactory
 

@@ -13,18 +13,9 @@ import time
 import pytest
 from redis import Redis
 
+from harness.engines import ThrowawayPostgres, postgres_bin, throwaway_redis
 from harness.forms import find_form
-from harness.servers import (
-    ON_POSTGRES,
-    Browser,
-    Site,
-    ThrowawayPostgres,
-    postgres_bin,
-    prepare_site,
-    production_env,
-    stored_opinions,
-    throwaway_redis,
-)
+from harness.servers import ON_POSTGRES, Browser, Site, prepare_site, production_env, stored_opinions
 from stories.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow

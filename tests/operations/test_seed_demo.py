@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from stories.models import Correction, Highlight, Opinion, OpinionStatus, Section, Story, StoryTransition
+from stories.models import Correction, Highlight, Opinion, OpinionStatus, Section, Story, StoryTransition, Tag
 from tests.factories import StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,10 @@ def test_it_fills_every_state_and_section():
     }
     assert Story.objects.filter(section__isnull=True).count() == 0
     assert Correction.objects.filter(story__in=Story.objects.published()).count() >= 3
+    # A notice of every kind, and a story held by an embargo until it goes live.
+    assert set(Correction.objects.values_list("kind", flat=True)) == set(Correction.Kind.values)
+    embargoed = Story.objects.embargoed().get()
+    assert embargoed.is_scheduled and embargoed.published_at == embargoed.embargo_until
     assert set(Opinion.objects.values_list("status", flat=True)) == {
         OpinionStatus.APPROVED,
         OpinionStatus.PENDING,
@@ -100,3 +104,24 @@ def test_a_story_from_an_older_seed_is_kept_not_duplicated():
     )
     seed()
     assert Story.objects.filter(title="City council approves new tram line after two-year debate").count() == 1
+
+
+def test_the_demo_stories_are_tagged_and_the_tag_pages_list_them(client):
+    seed()
+    tram = Story.objects.get(slug="city-council-approves-new-tram-line-after-two-year-debate")
+    assert sorted(tram.tags.values_list("name", flat=True)) == ["Council", "Transport"]
+    assert Story.objects.published().filter(tags__isnull=True).count() == 0
+    html = client.get("/tag/transport/").content.decode()
+    assert "City council approves new tram line after two-year debate" in html
+    assert html.count('class="card') >= 3
+
+
+def test_an_older_seeds_stories_get_their_tags_once():
+    seed()
+    tram = Story.objects.get(slug="city-council-approves-new-tram-line-after-two-year-debate")
+    tram.tags.clear()
+    seed()
+    assert sorted(tram.tags.values_list("name", flat=True)) == ["Council", "Transport"]
+    tram.tags.set(Tag.objects.filter(name="Council"))  # the desk's choice since: kept
+    seed()
+    assert list(tram.tags.values_list("name", flat=True)) == ["Council"]

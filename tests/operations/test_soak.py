@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from harness.servers import ON_POSTGRES, child_env, run_script, scratch_database
+from harness.engines import scratch_database
+from harness.servers import ON_POSTGRES, child_env, run_script
 
 pytestmark = pytest.mark.slow
 

@@ -192,5 +192,14 @@ def test_the_queue_sorts_by_age_and_by_nothing_that_would_read_every_opinion(cli
         return ["Zoe" if "Zoe Older" in row else "Amy" for row in rows]
 
     assert authors(f"o=-{columns.index('age')}") == ["Amy", "Zoe"]
-    # A hand-made address sorting by name keeps the queue's own order, oldest first.
-    assert authors(f"o={columns.index('author')}") == ["Zoe", "Amy"]
+    # A hand-made address sorting by the opinion's column (names, texts) keeps the queue's own order, oldest first.
+    assert authors(f"o={columns.index('summary')}") == ["Zoe", "Amy"]
+
+
+def test_an_opinions_page_names_the_reader_and_the_story(client, moderator, story):
+    opinion = _opinion(story, 5, author_name="Rosa")
+    client.force_login(moderator)
+    html = unescape(client.get(f"{QUEUE}{opinion.pk}/change/").content.decode())
+    assert "<title>Rosa on “Tram line approved” | " in html
+    assert "<h2>Rosa on “Tram line approved”</h2>" in html
+    assert str(opinion) == "Rosa on “Tram line approved”"

@@ -57,3 +57,21 @@ def test_datetimes_from_the_driver_come_back_aware():
     assert db_datetime("2025-07-24 20:14:05") == when
     assert db_datetime(when) == when
     assert db_datetime(None) is None
+
+
+def test_postgresqls_numbered_sql_gives_each_argument_one_number_and_keeps_the_constants():
+    from stories.compiled import _numbered
+
+    sql = "SELECT a FROM t WHERE b < %s AND c = %s AND d LIKE '5%%' AND e < %s AND f = %s"
+    params = ["NOW", "published", "NOW", 7]
+    numbered, sources = _numbered(sql, params, {0: "now", 2: "now", 3: "key"})
+
+    assert numbered == "SELECT a FROM t WHERE b < $1 AND c = $2 AND d LIKE '5%' AND e < $1 AND f = $3"
+    assert sources == ["now", ("published",), "key"]
+
+
+def test_numbered_sql_refuses_a_placeholder_django_does_not_write():
+    from stories.compiled import _numbered
+
+    with pytest.raises(ImproperlyConfigured):
+        _numbered("SELECT %s, %b", [1, 2], {})

@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings
 
 from tests.factories import HighlightFactory, SectionFactory, StoryFactory, UserFactory
 
@@ -84,3 +85,20 @@ def test_an_item_without_a_standfirst_is_described_by_its_highlights(client):
         "No standfirst": "Trams return in May. Fares stay the same.",
         "With standfirst": "The short version.",
     }
+
+
+@pytest.mark.parametrize("url", ["/feed/atom/", "/section/city/feed/atom/"])
+def test_every_atom_entry_has_an_author_even_without_a_byline(client, url):
+    # RFC 4287 4.1.1: a feed without an <author> needs one in every entry.
+    section = SectionFactory(name="City", slug="city")
+    story = StoryFactory(title="Nobody signed this", published=True, section=section)
+    story.authors.clear()
+    feed = ET.fromstring(client.get(url).content)  # noqa: S314 (our own feed)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = feed.findall(f"{atom}entry")
+    assert entries
+    feed_author = feed.find(f"{atom}author/{atom}name")
+    assert feed_author is not None and feed_author.text == settings.SITE_NAME
+    assert all(entry.find(f"{atom}author") is None for entry in entries)  # the story has no byline of its own
+    # RSS has no such rule and gets no made-up author.
+    assert b"<managingEditor>" not in client.get(url.replace("atom/", "")).content

@@ -28,3 +28,24 @@ def test_an_address_follows_the_urlconf(settings):
     settings.ROOT_URLCONF = "tests.crash_urls"
     with pytest.raises(NoReverseMatch):  # not the address remembered under the site's URLconf
         reader_url("stories:tag", "transport")
+
+
+def test_a_remembered_static_address_is_djangos_and_follows_the_static_settings(settings):
+    from django.templatetags.static import static
+
+    from stories.links import static_url
+
+    assert static_url("css/site.css") == static("css/site.css")
+    settings.STATIC_URL = "https://static.example.com/assets/"
+    assert static_url("css/site.css") == static("css/site.css")
+    assert static_url("css/site.css").startswith("https://static.example.com/assets/")
+
+
+def test_a_pages_addresses_follow_the_script_prefix_read_when_the_page_starts(script_prefix):
+    from stories.links import reader_urls
+
+    assert reader_urls()("stories:section", "city") == "/section/city/"
+    script_prefix("/news/")
+    url = reader_urls()
+    assert url("stories:section", "city") == "/news/section/city/"
+    assert url("stories:detail", "tram-line") == reverse("stories:detail", args=["tram-line"])

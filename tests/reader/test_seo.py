@@ -11,7 +11,7 @@ from stories.models import Correction
 from tests.factories import SectionFactory, StoryFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-CSS = Path(django_settings.BASE_DIR) / "static" / "css"
+CSS = Path(django_settings.PACKAGE_DIR) / "static" / "css"
 
 
 def _ld(html):
@@ -46,7 +46,8 @@ def test_the_story_has_a_canonical_url_and_link_preview_meta(client, story):
     assert f'<meta property="og:url" content="{canonical}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert '<meta property="og:description" content="The short version.">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    # No lead image: the card shows the site's default image, large.
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert '<meta property="article:tag" content="Transport">' in html
 
 
@@ -58,7 +59,7 @@ def test_json_ld_describes_a_news_article_with_every_author_and_the_corrections(
     assert data["headline"] == story.title
     assert [a["name"] for a in data["author"]] == ["Ann Lee", "Bo Kim"]
     assert data["author"][0]["url"] == "https://news.example/authors/ann-lee/"
-    assert data["datePublished"] == story.published_at.isoformat()
+    assert data["datePublished"] == story.published_at.isoformat(timespec="seconds")
     assert data["dateModified"] >= data["datePublished"]
     assert data["correction"][0]["text"] == "An earlier version gave the wrong date."
     assert data["articleSection"] == "City"

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories.models import Correction
-from stories.reading import any_story_page
+from stories.story_page import any_story_page
 from stories.views import story_page_context
 from tests.factories import HighlightFactory, OpinionFactory, SectionFactory, StoryFactory, TagFactory, UserFactory
 
@@ -36,7 +36,7 @@ def test_the_page_follows_the_design_order(client):
     main = html[html.index('<main id="main"') :]
     date = timezone.localtime(story.published_at).strftime("%b %-d, %Y, %-I:%M %p")
     order = [
-        f'<time datetime="{story.published_at.isoformat()}">{date}</time>',
+        f'<time datetime="{story.published_at.isoformat(timespec="seconds")}">{date}</time>',
         "<h1",
         ">Highlights</h2>",
         '<ul class="highlights">',
@@ -78,7 +78,9 @@ def test_corrections_are_shown_with_their_dates(client):
     assert "Corrections and updates" in html
     assert "An earlier version misspelled the mayor&#x27;s name." in html
     assert html.index("misspelled") < html.index("vote count was added")
-    assert "<strong>Update</strong>" in html
+    # Each under its kind, as a heading, with its time.
+    assert '<h4 class="notice-kind">Correction</h4>' in html and '<h4 class="notice-kind">Update</h4>' in html
+    assert html.count('<p class="notice-time"><time datetime="') == 2
 
 
 def test_the_lead_image_has_its_alt_text_and_caption(client, settings, tmp_path):
@@ -178,11 +180,11 @@ def _story_with(count):
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_the_story_page_runs_three_queries(client, django_assert_num_queries, count):
-    # The story with its short lists (highlights, byline, tags, corrections, related, neighbours, sections), its
-    # opinions; and the page cache's look at the next scheduled story, once per content version.
+def test_the_story_page_runs_two_queries(client, django_assert_num_queries, count):
+    # The story with its short lists (highlights, byline, tags, corrections, related, neighbours, sections) and its
+    # first page of opinions; and the page cache's look at the next scheduled story, once per content version.
     story = _story_with(count)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = client.get(story.get_absolute_url())
     assert response.status_code == 200
 

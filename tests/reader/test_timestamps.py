@@ -31,7 +31,7 @@ def test_the_shown_date_is_what_djangos_date_filter_writes(moment, zone):
 )
 def test_the_tag_writes_a_time_element_for_people_and_machines(moment, shown):
     html = Template("{% load newsroom %}{% timestamp when %}").render(Context({"when": moment}))
-    assert html == f'<time datetime="{moment.isoformat()}">{shown}</time>'
+    assert html == f'<time datetime="{moment.isoformat(timespec="seconds")}">{shown}</time>'
 
 
 def test_the_tag_follows_the_newsroom_time_zone(settings):

@@ -17,7 +17,8 @@ import redis
 from django.core.cache import caches
 
 import pagecache as page_cache
-from harness.servers import ROOT, redis_cache_settings, throwaway_redis
+from harness.engines import redis_cache_settings, throwaway_redis
+from harness.servers import ROOT
 from tests.factories import SectionFactory, StoryFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

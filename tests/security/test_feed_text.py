@@ -157,7 +157,7 @@ def hostile_stories(db):
 
 def _entries(parsed):
     """The parsed entries by story (their ids end with the story's primary key)."""
-    return {int(entry.id.rsplit("/", 1)[1]): entry for entry in parsed.entries}
+    return {int(entry.id.rsplit(":", 1)[1]): entry for entry in parsed.entries}  # tag:<authority>:story:<pk>
 
 
 @pytest.mark.parametrize("text", _params())
@@ -202,5 +202,5 @@ def test_a_story_described_by_its_body_is_described_in_text(client, url):
         published=True, standfirst="", highlights=[], body="<p>Fares &lt;b&gt;stay&lt;/b&gt; the same.</p>"
     )
     entry = feedparser.parse(client.get(url).content).entries[0]
-    assert entry.id.endswith(f"/stories/{story.pk}")
+    assert entry.id.endswith(f":story:{story.pk}")
     assert _shown_as_html(entry.summary) == "Fares <b>stay</b> the same."

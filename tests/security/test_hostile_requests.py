@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from harness.forms import find_form
 from stories import opinions, previews
@@ -141,6 +143,7 @@ class Content:
     author: object
     preview_token: str
     calendar_token: str
+    partner_token: str
 
 
 @pytest.fixture
@@ -153,6 +156,8 @@ def content(db):
     story.tags.add(tag)
     OpinionFactory(story=story)
     token = previews.link_for(story).rstrip("/").rsplit("/", 1)[1]
+    embargoed = StoryFactory(embargo_until=timezone.now() + timedelta(days=1))
+    partner = previews.partner_link_for(embargoed, "Wire agency").rstrip("/").rsplit("/", 1)[1]
     return Content(
         story=story,
         section=section,
@@ -160,6 +165,7 @@ def content(db):
         author=author,
         preview_token=token,
         calendar_token=planning.calendar_token(author),
+        partner_token=partner,
     )
 
 
@@ -259,6 +265,8 @@ PUBLIC_URLS = {
     "sitemap-news": Target(),
     "django.contrib.sitemaps.views.sitemap": Target(path={"section": lambda c: "stories"}, params=("p",)),
     "robots": Target(),
+    # Uploaded images under SERVE_MEDIA (`make run`): any path, answered with a file of MEDIA_ROOT or a 404.
+    "media": Target(path={"path": lambda c: "lead-images/none.png"}),
     "stories:home": Target(params=("page", "q", "section", "tag", "since", "until")),
     "stories:section": Target(path={"slug": _section_slug}, params=("page",)),
     "stories:tag": Target(path={"slug": lambda c: c.tag.slug}, params=("page",)),
@@ -270,6 +278,11 @@ PUBLIC_URLS = {
     "stories:search": Target(params=("q", "page")),
     "stories:preview": Target(path={"pk": lambda c: str(c.story.pk)}, staff_only=True),
     "stories:preview-link": Target(path={"token": lambda c: c.preview_token}),
+    "stories:partner-link": Target(path={"token": lambda c: c.partner_token}),
+    "stories:corrections": Target(params=("page",)),
+    "corrections-feed": Target(),
+    "stories:live-updates": Target(path={"slug": _story_slug}),
+    "stories:live-feed": Target(path={"slug": _story_slug}),
     # A person's assignments for their calendar app (stories.admin.planning): signed, no login.
     "assignment-calendar": Target(path={"token": lambda c: c.calendar_token}),
 }

@@ -19,6 +19,7 @@ from django.urls import reverse
 from PIL import Image
 from reversion.models import Version
 
+from stories import renditions
 from stories.models import Story
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data
@@ -360,7 +361,10 @@ def test_a_replaced_image_is_deleted_once_the_save_commits(
         callback()
     pictured.refresh_from_db()
     assert not old.exists()
-    assert stored_files(settings.MEDIA_ROOT) == [Path(pictured.lead_image.path)]
+    # The new image and its renditions (made once the save commits), nothing of the old one.
+    new = pictured.lead_image
+    expected = [new.name, *renditions.names(new.name, 8, 6)]
+    assert sorted(stored_files(settings.MEDIA_ROOT)) == sorted(Path(new.storage.path(name)) for name in expected)
 
 
 def test_a_cleared_image_is_deleted(client, pictured, settings, django_capture_on_commit_callbacks):

@@ -3,6 +3,7 @@
 import pytest
 
 from stories.models import Story
+from stories.richtext import sanitize_html
 from tests.factories import StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data
 
@@ -97,3 +98,9 @@ def test_the_public_page_never_carries_the_payload(client, editor):
     client.logout()
     html = client.get(story.get_absolute_url()).content.decode().lower()
     assert "alert(1)" not in html and "<svg" not in html and "x()" not in html
+
+
+def test_an_empty_link_title_is_not_stored():
+    assert sanitize_html('<p><a href="https://example.com/" title=" ">x</a></p>') == (
+        '<p><a href="https://example.com/" rel="noopener noreferrer">x</a></p>'
+    )

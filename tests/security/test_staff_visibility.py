@@ -265,7 +265,15 @@ def test_autocomplete_never_offers_a_hidden_story_or_its_rows(client, writer, hi
         assert _leaks(response, hidden) == [], term
 
 
-FORWARD_STORY_FIELDS = [(a, m, f) for a, m, f in AUTOCOMPLETE_SOURCES if f == "story"]
+def _edited_in_the_admin(app_label, model_name) -> bool:
+    """Whether a ModelAdmin or an inline of the story admin edits the model: only then could a form of it carry an
+    autocomplete widget. Rows kept by the desk's own pages (held revisions, live updates) have neither, and the
+    autocomplete endpoint refuses their fields (test_autocomplete_never_offers_a_hidden_story_or_its_rows)."""
+    model = apps.get_model(app_label, model_name)
+    return model in admin_site._registry or any(i.model is model for i in admin_site._registry[Story].inlines)
+
+
+FORWARD_STORY_FIELDS = [(a, m, f) for a, m, f in AUTOCOMPLETE_SOURCES if f == "story" and _edited_in_the_admin(a, m)]
 
 
 @pytest.mark.parametrize("source", FORWARD_STORY_FIELDS, ids=str)

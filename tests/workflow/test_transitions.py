@@ -9,14 +9,14 @@ from django.utils import timezone
 from stories import workflow
 from stories.models import Status, Story, StoryTransition
 from tests.factories import HighlightFactory, StoryFactory
-from tests.workflow_helpers import RIGHTS, ROLES, SOURCE, STATES, TARGET, make_story
+from tests.workflow_helpers import NEEDS_COMMENT, RIGHTS, ROLES, SOURCE, STATES, TARGET, make_story
 
 # Every test here uses the database (some only through request.getfixturevalue).
 pytestmark = pytest.mark.django_db
 
 
 def run(name, story, user):
-    if name in ("request_changes", "unpublish"):
+    if name in NEEDS_COMMENT:
         return getattr(workflow, name)(story, user, "Please tighten the second paragraph.")
     return getattr(workflow, name)(story, user)
 
@@ -54,7 +54,7 @@ def test_each_role_may_make_exactly_the_moves_of_the_table(request, role, name, 
 @pytest.mark.parametrize("role", ROLES)
 def test_available_transitions_match_the_rights(request, role, writer):
     user = request.getfixturevalue(role)
-    for state in ["draft", "review", "published"]:
+    for state in ["draft", "review", "published", "killed"]:
         story = make_story(state, writer)
         offered = {t.name for t in workflow.available_transitions(user, story)}
         expected = {name for name, source in SOURCE.items() if source == state and role in RIGHTS[name]}
