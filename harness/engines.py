@@ -46,9 +46,14 @@ def scratch_database(prefix: str):
 
 
 class ThrowawayPostgres:
-    """A PostgreSQL cluster of our own in a temporary directory (run as `postgres` when we are root)."""
+    """A PostgreSQL cluster of our own in a temporary directory (run as `postgres` when we are root).
 
-    def __init__(self, port: int):
+    It listens on loopback and, given an `address` of this machine (a bridge's, `harness.hosts`), there too, for
+    the hosts on that network; its `url` names that address.
+    """
+
+    def __init__(self, port: int, address: str = "127.0.0.1"):
+        self.address = address
         self.bin = postgres_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -56,7 +61,7 @@ class ThrowawayPostgres:
         self.directory = Path(tempfile.mkdtemp(prefix=f"newsroom-pg{port}-"))
         self.data = self.directory / "data"
         self.port = port
-        self.url = f"postgres://postgres@127.0.0.1:{port}/newsroom"
+        self.url = f"postgres://postgres@{address}:{port}/newsroom"
 
     def _run(self, *args, check=True):
         command = [str(self.bin / args[0]), *args[1:]]
@@ -69,11 +74,14 @@ class ThrowawayPostgres:
 
     def init(self) -> "ThrowawayPostgres":
         self.port = spare_port(self.port)
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsroom"
+        self.url = f"postgres://postgres@{self.address}:{self.port}/newsroom"
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
             self.directory.chmod(0o700)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        if self.address != "127.0.0.1":  # the hosts on the bridge's network, as trusted as loopback here
+            with open(self.data / "pg_hba.conf", "a") as rules:
+                rules.write("host all all samenet trust\n")
         self.start()
         subprocess.run(
             [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "newsroom"],
@@ -84,7 +92,8 @@ class ThrowawayPostgres:
         return self
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        listen = ",".join(dict.fromkeys(["127.0.0.1", self.address]))
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses={listen} -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
 
     def stop(self) -> None:
@@ -111,7 +120,7 @@ class ThrowawayReplica(ThrowawayPostgres):
 
     def init(self, primary: ThrowawayPostgres) -> "ThrowawayReplica":
         self.port = spare_port(self.port)
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsroom"
+        self.url = f"postgres://postgres@{self.address}:{self.port}/newsroom"
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
             self.directory.chmod(0o700)
@@ -130,12 +139,13 @@ class ThrowawayPgBouncer:
 
     def __init__(self, port: int, postgres: ThrowawayPostgres, pool_mode: str = "session", pool_size: int = 4):
         self.port, self.postgres, self.pool_mode, self.pool_size = port, postgres, pool_mode, pool_size
+        self.address = postgres.address  # listens where its server does
         self.directory = Path(tempfile.mkdtemp(prefix=f"newsroom-pgbouncer{port}-"))
         self.process = None
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/newsroom"
+        return f"postgres://postgres@{self.address}:{self.port}/newsroom"
 
     def start(self) -> None:
         binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -143,11 +153,12 @@ class ThrowawayPgBouncer:
             raise RuntimeError("pgbouncer is not installed (scripts/ensure-pgbouncer)")
         self.port = spare_port(self.port)
         (self.directory / "users.txt").write_text('"postgres" ""\n')
+        listen = ",".join(dict.fromkeys(["127.0.0.1", self.address]))
         (self.directory / "pgbouncer.ini").write_text(
             "[databases]\n"
             f"newsroom = host=127.0.0.1 port={self.postgres.port} dbname=newsroom\n"
             "[pgbouncer]\n"
-            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"listen_addr = {listen}\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\nadmin_users = postgres\n"
             f"pool_mode = {self.pool_mode}\ndefault_pool_size = {self.pool_size}\nmax_client_conn = 200\n"
             # psycopg sends these at connect: PgBouncer passes them on instead of refusing the client.
@@ -201,12 +212,17 @@ class ThrowawayPgBouncer:
 
 
 class ThrowawayVarnish:
-    """varnishd in front of app hosts on loopback, with the repository's VCL (deploy/varnish/newsroom.vcl)."""
+    """varnishd in front of app hosts, with the repository's VCL (deploy/varnish/newsroom.vcl).
+
+    `backends` are the hosts' ports on loopback, or (address, port) pairs; it listens on loopback and on
+    `address` too, where the app hosts send their purges, and lets loopback and `purgers` (a network) purge.
+    """
 
     VCL = ROOT / "deploy" / "varnish" / "newsroom.vcl"
 
-    def __init__(self, port: int, backend_ports: list[int]):
-        self.port, self.backend_ports = port, backend_ports
+    def __init__(self, port: int, backends: list, address: str = "127.0.0.1", purgers: str | None = None):
+        self.port, self.address, self.purgers = port, address, purgers
+        self.backends = [backend if isinstance(backend, tuple) else ("127.0.0.1", backend) for backend in backends]
         self.directory = Path(tempfile.mkdtemp(prefix=f"newsroom-varnish{port}-"))
         self.process = None
 
@@ -219,13 +235,19 @@ class ThrowawayVarnish:
             "import directors;",
             'probe healthz { .url = "/healthz"; .interval = 0.5s; .timeout = 1s; .window = 2; .threshold = 1; }',
         ]
-        for number, port in enumerate(self.backend_ports):
+        for number, (host, port) in enumerate(self.backends):
             lines.append(
-                f'backend app_{number} {{ .host = "127.0.0.1"; .port = "{port}"; .probe = healthz; '
+                f'backend app_{number} {{ .host = "{host}"; .port = "{port}"; .host_header = "localhost"; '
+                ".probe = healthz; "
                 f".connect_timeout = 1s; .first_byte_timeout = 30s; }}"
             )
+        network = ""
+        if self.purgers:
+            address, bits = self.purgers.split("/")
+            network = f' "{address}"/{bits};'
+        lines.append(f'acl purgers {{ "127.0.0.1"; "::1";{network} }}')
         lines.append("sub vcl_init { new hosts = directors.round_robin();")
-        lines += [f"  hosts.add_backend(app_{number});" for number in range(len(self.backend_ports))]
+        lines += [f"  hosts.add_backend(app_{number});" for number in range(len(self.backends))]
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -240,6 +262,7 @@ class ThrowawayVarnish:
             "-F",
             *("-n", str(self.directory / "work")),
             *("-a", f"127.0.0.1:{self.port}"),
+            *(("-a", f"{self.address}:{self.port}") if self.address != "127.0.0.1" else ()),
             *("-f", str(self.VCL)),
             *("-p", f"vcl_path={self.directory}:{self.VCL.parent}:/usr/share/varnish/vcl"),
             *("-s", "malloc,64m"),
@@ -282,9 +305,9 @@ class ThrowawayRedis:
     # A full cache evicts the least recently used keys instead of refusing writes.
     maxmemory = "256mb"
 
-    def __init__(self, port: int):
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
+    def __init__(self, port: int, address: str = "127.0.0.1"):
+        self.port, self.address = port, address
+        self.url = f"redis://{address}:{port}/0"
         self.process = None
 
     def start(self, attempts: int = 5) -> None:
@@ -294,11 +317,14 @@ class ThrowawayRedis:
             raise RuntimeError("redis-server is not installed")
         for _ in range(attempts):
             self.port = spare_port(self.port)
-            self.url = f"redis://127.0.0.1:{self.port}/0"
+            self.url = f"redis://{self.address}:{self.port}/0"
             self.process = subprocess.Popen(
                 [
                     server,
-                    *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                    *("--port", str(self.port), "--bind", *dict.fromkeys(["127.0.0.1", self.address])),
+                    *("--save", "", "--appendonly", "no"),
+                    # Reached by the hosts of a private bridge too (harness.hosts), as a shared Redis is.
+                    *(("--protected-mode", "no") if self.address != "127.0.0.1" else ()),
                     *("--maxmemory", self.maxmemory, "--maxmemory-policy", "allkeys-lru"),
                 ],
                 stdout=subprocess.DEVNULL,
@@ -330,13 +356,13 @@ class ThrowawayRedis:
 
 
 @contextlib.contextmanager
-def throwaway_redis(port: int):
+def throwaway_redis(port: int, address: str = "127.0.0.1"):
     """A started `ThrowawayRedis` (the test is skipped where redis-server is not installed), stopped afterwards."""
     if shutil.which("redis-server") is None:
         import pytest  # only the test suite asks for one without knowing whether it can start
 
         pytest.skip("redis-server is not installed")
-    server = ThrowawayRedis(port)
+    server = ThrowawayRedis(port, address)
     server.start()
     try:
         yield server

@@ -139,23 +139,39 @@ def prepare_site(env: dict) -> None:
 
 
 class Site:
-    """The site under gunicorn with production settings; `log` collects its output."""
+    """The site under gunicorn with production settings; `log` collects its output.
 
-    def __init__(self, env: dict, port: int, log_path: Path, workers: int = 2, threads: int = 4):
+    On loopback by default; on a host of a `harness.hosts.HostNetwork`, given its `address` and the command
+    prefix that runs a program there (`run_in`).
+    """
+
+    def __init__(
+        self,
+        env: dict,
+        port: int,
+        log_path: Path,
+        workers: int = 2,
+        threads: int = 4,
+        address: str = "127.0.0.1",
+        run_in: list[str] | None = None,
+    ):
         self.env, self.port, self.log_path = env, port, Path(log_path)
         self.workers, self.threads = workers, threads
+        self.address, self.run_in = address, run_in or []
         self.process = None
 
     def start(self) -> None:
-        """Start gunicorn; `port` may move to a spare one if another run holds it."""
-        self.port = spare_port(self.port)
+        """Start gunicorn; on loopback, `port` may move to a spare one if another run holds it."""
+        if not self.run_in:  # a host of its own has every port free
+            self.port = spare_port(self.port)
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
+                *self.run_in,
                 GUNICORN,
                 "newsroom.wsgi",
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                f"{self.address}:{self.port}",
                 "--workers",
                 str(self.workers),
                 "--threads",
@@ -175,7 +191,7 @@ class Site:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for_port(self.port, timeout=60)
+        wait_for_port(self.port, host=self.address, timeout=60)
         time.sleep(0.5)
         if self.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited at start:\n{self.output()[-2000:]}")
@@ -231,15 +247,22 @@ class Browser:
     has no CSRF token and is checked by that origin alone (stories.crossorigin).
     """
 
-    def __init__(self, port: int, source: str = "127.0.0.1", timeout: float = 30, behind_tls_proxy: bool = True):
-        self.port, self.source, self.timeout = port, source, timeout
+    def __init__(
+        self,
+        port: int,
+        source: str | None = None,
+        timeout: float = 30,
+        behind_tls_proxy: bool = True,
+        host: str = "127.0.0.1",
+    ):
+        self.port, self.source, self.timeout, self.host = port, source, timeout, host
         self.scheme = "https" if behind_tls_proxy else "http"
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None) -> Response:
         path = path.split("#", 1)[0]  # a fragment stays in the browser
         connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=self.timeout, source_address=(self.source, 0)
+            self.host, self.port, timeout=self.timeout, source_address=(self.source, 0) if self.source else None
         )
         sent = {
             "Host": f"127.0.0.1:{self.port}",

@@ -7,18 +7,14 @@
 # Staff (a session cookie), a reader with a message waiting, forms sent, the desk and previews pass.
 #
 # The backends are defined in newsroom-backends.vcl beside this file (or first on -p vcl_path), one per app
-# host, as a director named `hosts`: see deploy/varnish/newsroom-backends.vcl.example.
+# host, as a director named `hosts`, with the `purgers` ACL of the addresses the app hosts purge from:
+# see deploy/varnish/newsroom-backends.vcl.example.
 vcl 4.1;
 
 import std;
 import xkey;
 
 include "newsroom-backends.vcl";
-
-acl purgers {
-    "127.0.0.1";
-    "::1";
-}
 
 sub vcl_recv {
     set req.backend_hint = hosts.backend();
