@@ -8,8 +8,8 @@
 Throughput under wrk moves with whatever else the machine runs; the CPU time a request takes in the process that
 serves it (`time.process_time()`) moves much less, and the best of a few interleaved rounds less still. Each page
 is requested as `make bench` loads it (production settings, prepared statements, the bench database, the bench
-URLconf with its bare `/bench/ceiling/` view) but with Django's dummy cache: every request computes its page. Wall
-time includes waiting for PostgreSQL. See bench/README.md.
+URLconf with its bare `/bench/ceiling/` view) but with Django's dummy cache unless `--cache` names one: every
+request computes its page. Wall time includes waiting for PostgreSQL. See bench/README.md.
 """
 
 import argparse
@@ -39,6 +39,9 @@ def parse_args():
     parser.add_argument("--only", default="", help=f"comma-separated pages among {', '.join(PAGES)}")
     parser.add_argument("--gzip", action="store_true", help="ask for gzip (wrk, as make bench runs it, does not)")
     parser.add_argument("--profile", default="", help="one page: print its cProfile instead of the table")
+    parser.add_argument(
+        "--cache", default="dummycache://", help="CACHE_URL: e.g. locmem:// or redis://… for cached pages (hits)"
+    )
     parser.add_argument("--static-root", default=str(Path(tempfile.gettempdir()) / "newsroom-bench-static"))
     return parser.parse_args()
 
@@ -50,7 +53,7 @@ def setup(args) -> None:
         DJANGO_SETTINGS_MODULE="bench.settings",
         SECURE_SSL_REDIRECT="off",
         ALLOWED_HOSTS="127.0.0.1,testserver",
-        CACHE_URL="dummycache://",
+        CACHE_URL=args.cache,
     )
     os.environ.update(env)
     import django
@@ -207,7 +210,7 @@ def main() -> None:
     )
     print(
         f"{args.requests} requests a page × {args.rounds} rounds (the best round's median and 90th percentile), "
-        f"{'gzip' if args.gzip else 'no gzip'}, dummy cache"
+        f"{'gzip' if args.gzip else 'no gzip'}, cache {args.cache}"
     )
     print(header)
     print("-" * len(header))

@@ -76,7 +76,7 @@ def bench_env(args, static_root: Path, cache_url: str) -> dict:
         static_root,
         DJANGO_SETTINGS_MODULE="bench.settings",
         SECURE_SSL_REDIRECT="off",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",  # localhost: Varnish's health probe (harness.engines)
         CACHE_URL=cache_url,
     )
 

@@ -11,13 +11,15 @@ a reader.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Aggregate, F, JSONField, OuterRef, Subquery, Value
-from django.db.models.functions import JSONObject
+from django.db.models import Aggregate, Case, F, JSONField, OuterRef, Subquery, Value, When, Window
+from django.db.models.functions import JSONObject, RowNumber
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from . import renditions
@@ -144,18 +146,35 @@ def _lead_image(row) -> dict | None:
     return image
 
 
-# The navigation's sections: the ORM took longer to build this query than the database to run it.
-_SECTIONS = CompiledQuery(lambda: Section.objects.values("pk", "name", "slug", "description"))
+NAV_FIELDS = ("pk", "name", "slug", "description", "position")
+
+
+def section_list():
+    """The site's sections as one JSON array: the navigation, read inside a page's own query."""
+    return _json_list(Section.objects.all(), **{name: name for name in NAV_FIELDS})
+
+
+def navigation(items, url=reader_url) -> list[dict]:
+    """The site's sections in navigation order (position, then name), from their JSON or rows: name, slug,
+    description and address of each."""
+    ordered = sorted(items or (), key=lambda s: (s["position"], s["name"].lower()))
+    return [{**section, "url": url("stories:section", section["slug"])} for section in ordered]
+
+
+# The navigation's sections, for a page whose own query did not read them (a list past its end, the 404 page).
+_SECTIONS = CompiledQuery(lambda: Section.objects.values(*NAV_FIELDS))
 
 
 def sections() -> list[dict]:
     """The site's sections in navigation order: name, slug, description and address of each."""
-    return _addressed(_SECTIONS.rows())
+    return navigation(_SECTIONS.rows(), reader_urls())
 
 
-def _addressed(sections) -> list[dict]:
-    url = reader_urls()
-    return [{**section, "url": url("stories:section", section["slug"])} for section in sections]
+def _on_one_row(**columns):
+    """`columns` on one row of a list only, NULL on the others: what a page needs once (the navigation, the tag
+    it is of) read with its list. Which row holds them is the database's choice; `Listing` finds it."""
+    first = Exact(Window(RowNumber()), 1)
+    return {name: Case(When(first, then=value), output_field=JSONField()) for name, value in columns.items()}
 
 
 # The tag and the person a list page is of, by the slug in its address: one small query each, built once.
@@ -198,16 +217,15 @@ CARD_FIELDS = (
 )
 
 
-def _card_values(queryset, *extra):
+def _card_values(queryset, *extra, **once):
     return queryset.values(
         *CARD_FIELDS,
         *extra,
         section_name=F("section__name"),
         section_slug=F("section__slug"),
         byline_list=_byline_list(OuterRef("pk")),
-        highlight_list=_json_list(
-            Highlight.objects.filter(story=OuterRef("pk")), pk="pk", text="text", position="position"
-        ),
+        highlight_list=_highlight_list(),
+        **_on_one_row(**once),
     )
 
 
@@ -230,7 +248,7 @@ def card(row, url=reader_url) -> dict:
     }
 
 
-def _page_of(stories, offset: int, limit: int, *extra):
+def _page_of(stories, offset: int, limit: int, *extra, **once):
     """The cards of `stories` (newest first) from `offset`, in one query.
 
     The page's keys are found first, in a subquery: the database then builds the bylines and highlights of the
@@ -238,7 +256,7 @@ def _page_of(stories, offset: int, limit: int, *extra):
     without the values) has only the index walk to choose.
     """
     keys = stories.newest_first().values("pk")[offset : offset + limit]
-    return _card_values(Story.objects.filter(pk__in=Subquery(keys)).newest_first(), *extra)
+    return _card_values(Story.objects.filter(pk__in=Subquery(keys)).newest_first(), *extra, **once)
 
 
 def cards(queryset, offset: int, limit: int) -> list[dict]:
@@ -249,38 +267,79 @@ def cards(queryset, offset: int, limit: int) -> list[dict]:
         return [card(row, url) for row in _page_of(queryset, offset, limit)]
 
 
-def _list_query(offset, limit, *extra, now, **narrowed):
-    return _page_of(Story.objects.live(at=now).filter(**narrowed), offset, limit, *extra)
+def _by_slug(model, slug):
+    return Subquery(model.objects.filter(slug=slug).values("pk")[:1])
 
 
-def _compiled_list(lookup: str | None, *extra) -> CompiledQuery:
-    if lookup is None:
-        return CompiledQuery(lambda offset, limit, now: _list_query(offset, limit, *extra, now=now), now=NOW)
-    return CompiledQuery(
-        lambda offset, limit, now, key: _list_query(offset, limit, *extra, now=now, **{lookup: key}),
-        now=NOW,
-        key=KEY,
-        # A person's stories are found by walking the newest stories or through their bylines, by how many they
-        # have: one generic plan took 34 ms where the one for the person's key took 1.8.
-        prepared=lookup != "authors",
-    )
+# What narrows each list to its stories, by the key its page or feed has: a list page has the slug in its
+# address (the section or tag is found inside the list's query), a feed has the section it is of.
+_NARROWED = {
+    "front": lambda key: {},
+    "section": lambda slug: {"section_id": _by_slug(Section, slug)},
+    "tag": lambda slug: {"tags": _by_slug(Tag, slug)},
+    "author": lambda pk: {"authors": pk},
+    "section feed": lambda pk: {"section_id": pk},
+}
+# What a list page reads once with its cards: the navigation, and the tag its heading names.
+_ONCE = {
+    "front": lambda key: {"section_list": section_list()},
+    "section": lambda slug: {"section_list": section_list()},
+    "tag": lambda slug: {
+        "section_list": section_list(),
+        "subject": Subquery(Tag.objects.filter(slug=slug).values(j=JSONObject(pk="pk", name="name", slug="slug"))),
+    },
+    "author": lambda pk: {"section_list": section_list()},
+}
+_MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": KEY, "section feed": KEY}
 
 
-# The lists readers see: all live stories (the front page), or a section's, a tag's or a person's (by primary key).
-LOOKUPS = {"front": None, "section": "section_id", "tag": "tags", "author": "authors"}
-# Each list's query, built once per process and page position; a feed's also reads what its items say.
-_LISTS = {kind: _compiled_list(lookup) for kind, lookup in LOOKUPS.items()}
-_FEEDS = {kind: _compiled_list(lookup, "updated_at", "modified_at", "body") for kind, lookup in LOOKUPS.items()}
+def _compiled_list(kind: str, *extra, once=None) -> CompiledQuery:
+    def build(offset, limit, now, key=None):
+        stories = Story.objects.live(at=now).filter(**_NARROWED[kind](key))
+        return _page_of(stories, offset, limit, *extra, **(once(key) if once else {}))
+
+    markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}
+    # A person's stories are found by walking the newest stories or through their bylines, by how many they
+    # have: one generic plan took 34 ms where the one for the person's key took 1.8.
+    return CompiledQuery(build, prepared=kind != "author", **markers)
+
+
+FEED_FIELDS = ("updated_at", "modified_at", "body")
+# The lists readers see, each query built once per process and page position: the front page, a section's or a
+# tag's (by slug), a person's (by primary key), each with what its page reads once; the feeds' (front, section
+# by primary key), which also read what their items say.
+_LISTS = {kind: _compiled_list(kind, once=_ONCE[kind]) for kind in _ONCE}
+_FEEDS = {
+    "front": _compiled_list("front", *FEED_FIELDS),
+    "section": _compiled_list("section feed", *FEED_FIELDS),
+}
 
 
 def _arguments(kind, key) -> dict:
     return {"now": timezone.now()} if kind == "front" else {"now": timezone.now(), "key": key}
 
 
-def list_cards(kind: str, offset: int, limit: int, key=None) -> list[dict]:
-    """The cards of a list readers see (`front`, or the `section`, `tag` or `author` whose primary key is `key`)."""
+@dataclass
+class Listing:
+    """A page of a list as its page shows it: the cards, and what the page read with them (None when the list
+    had no row to carry it): the navigation's sections and, for a tag, the tag (pk, name, slug)."""
+
+    cards: list[dict]
+    sections: list[dict] | None = None
+    subject: dict | None = None
+
+
+def listing(kind: str, offset: int, limit: int, key=None) -> Listing:
+    """The cards of a list readers see (`front`; the `section` or `tag` whose slug is `key`; the `author` whose
+    primary key is `key`) from `offset`, with the navigation's sections and the tag, in one query."""
     url = reader_urls()
-    return [card(row, url) for row in _LISTS[kind].rows((offset, limit), **_arguments(kind, key))]
+    found = Listing([])
+    for row in _LISTS[kind].rows((offset, limit), **_arguments(kind, key)):
+        found.cards.append(card(row, url))
+        if row["section_list"] is not None:
+            found.sections = navigation(_json(row["section_list"]), url)
+            found.subject = _json(row.get("subject"))
+    return found
 
 
 def feed_items(kind: str, limit: int, key=None) -> list[dict]:

@@ -18,7 +18,6 @@ from .models import (
     ModerationPolicy,
     Opinion,
     OpinionStatus,
-    Section,
     Status,
     Story,
     StoryTransition,
@@ -44,7 +43,9 @@ from .reading import (
     byline,
     live_coverage,
     live_updates,
+    navigation,
     notice,
+    section_list,
 )
 
 RELATED_STORIES = 4
@@ -127,9 +128,7 @@ def _story_query(stories, *, now, opinions_per_page):
         ),
         related_list=_json_list(Story.objects.filter(pk__in=related_ids), **LINK_FIELDS),
         live_update_list=_live_update_list(),
-        section_list=_json_list(
-            Section.objects.all(), pk="pk", name="name", slug="slug", description="description", position="position"
-        ),
+        section_list=section_list(),
         previous_link=Subquery(published.filter(older).newest_first().values(j=link)[:1]),
         next_link=Subquery(published.filter(newer).order_by("published_at", "pk").values(j=link)[:1]),
         **_opinions(opinions_per_page),
@@ -211,7 +210,6 @@ def _story_page(row) -> dict:
     highlights = sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))
     corrections = [notice(item) for item in _json(row["correction_list"]) or ()]
     related = [_link(item, url) for item in _json(row["related_list"]) or ()]
-    nav = sorted(_json(row["section_list"]) or (), key=lambda s: (s["position"], s["name"].lower()))
     return {
         "story": story,
         "highlights": [h["text"] for h in highlights],
@@ -222,15 +220,7 @@ def _story_page(row) -> dict:
         "live": live_coverage(row, live_updates(row["live_update_list"], story["url"])),
         "previous_story": _link(_json(row["previous_link"]), url),
         "next_story": _link(_json(row["next_link"]), url),
-        "nav_sections": [
-            {
-                "name": s["name"],
-                "slug": s["slug"],
-                "description": s["description"],
-                "url": url("stories:section", s["slug"]),
-            }
-            for s in nav
-        ],
+        "nav_sections": navigation(_json(row["section_list"]), url),
         "first_opinions": _first_opinions(row),
     }
 

@@ -83,8 +83,22 @@ def _canonical(path, page):
     return f"{url}?page={page.number}" if page.number > 1 else url
 
 
-def _story_list(request, context, kind, key, path):
-    page = list_page(request, lambda offset, limit: reading.list_cards(kind, offset, limit, key))
+def _listed(request, kind, key=None) -> tuple[ListPage, reading.Listing]:
+    """The requested page of a list readers see, and what its query read with it: the navigation's sections
+    (given to the request) and the list's subject."""
+    read = {}
+
+    def fetch(offset, limit):
+        found = read["listing"] = reading.listing(kind, offset, limit, key)
+        if found.sections is not None:
+            known_sections(request, found.sections)
+        return found.cards
+
+    page = list_page(request, fetch)
+    return page, read["listing"]
+
+
+def _story_list(page, path, **context):
     return {"page": page, "canonical_url": _canonical(path, page), **context}
 
 
@@ -98,10 +112,10 @@ _FILTER_FIELDS = RenderedOnce("stories/_filter_fields.html")
 
 
 def home(request):
-    # The filter's section choices are the navigation's list: one query for both.
-    sections = nav_sections(request)
     filterset = None
     if any(name in request.GET for name in StoryFilter.base_filters):
+        # The filter's section choices are the navigation's list: one query for both.
+        sections = nav_sections(request)
         filterset = StoryFilter(request.GET, queryset=Story.objects.live(), sections=sections)
         stories = filterset.qs  # validates the form: cleaned_data holds the filters that apply
         try:
@@ -113,12 +127,13 @@ def home(request):
             stories = filterset.filter_queryset(filterset.queryset.all())
             page = list_page(request, _filtered_cards(stories))
         filter_fields = _FILTER_FIELDS.render_now({"filter": filterset})
-    else:  # the unfiltered front page, most visits: nothing to filter, and blank fields
+    else:  # the unfiltered front page, most visits: the newest stories and the navigation in one query
+        page, _ = _listed(request, "front")
+        sections = nav_sections(request)
         choices = tuple((s["slug"], s["name"]) for s in sections)
         filter_fields = _FILTER_FIELDS.render(
             choices, lambda: {"filter": StoryFilter(queryset=Story.objects.none(), sections=sections)}
         )
-        page = list_page(request, lambda offset, limit: reading.list_cards("front", offset, limit))
     # Any live story may answer a filter; the plain front page shows the newest.
     pagecache.depends_on(request, scopes.PEOPLE, scopes.LISTS)
     context = {
@@ -134,26 +149,29 @@ def home(request):
 
 
 def section(request, slug):
+    page, _ = _listed(request, "section", slug)
     current = next((s for s in nav_sections(request) if s["slug"] == slug), None)
     if current is None:
         raise Http404("No such section.")
     pagecache.depends_on(request, scopes.section(slug), scopes.PEOPLE)
     description = current["description"] or f"The latest {current['name']} stories from {settings.SITE_NAME}."
-    context = {"section": current, "heading": current["name"], "current_section": slug, "description": description}
-    return render(
-        request, "stories/story_list.html", _story_list(request, context, "section", current["pk"], current["url"])
+    context = _story_list(
+        page, current["url"], section=current, heading=current["name"], current_section=slug, description=description
     )
+    return render(request, "stories/story_list.html", context)
 
 
 def tag(request, slug):
-    current = reading.tag(slug)
+    page, found = _listed(request, "tag", slug)
+    # A tag without a live story: its list has no row to carry it.
+    current = found.subject or reading.tag(slug)
     if current is None:
         raise Http404("No such tag.")
     pagecache.depends_on(request, scopes.tag(current["slug"]), scopes.PEOPLE)
     description = f"Stories tagged “{current['name']}” from {settings.SITE_NAME}, newest first."
-    context = {"heading": current["name"], "kicker": "Tag", "description": description}
     path = reader_url("stories:tag", current["slug"])
-    return render(request, "stories/story_list.html", _story_list(request, context, "tag", current["pk"], path))
+    context = _story_list(page, path, heading=current["name"], kicker="Tag", description=description)
+    return render(request, "stories/story_list.html", context)
 
 
 def author(request, slug):
@@ -165,11 +183,12 @@ def author(request, slug):
     pagecache.depends_on(request, scopes.author(slug), scopes.PEOPLE)
     name = name_from(person["first_name"], person["last_name"], person[people.USERNAME_FIELD])
     description = f"Stories by {name} for {settings.SITE_NAME}, newest first."
-    context = {"heading": name, "kicker": "Stories by", "description": description, "author_page": True}
-    context = _story_list(request, context, "author", person["pk"], reader_url("stories:author", slug))
+    page, _ = _listed(request, "author", person["pk"])
     # Only people with a published byline have a public page; anyone else stays unknown.
-    if not context["page"].object_list:
+    if not page.object_list:
         raise Http404("No such author.")
+    path = reader_url("stories:author", slug)
+    context = _story_list(page, path, heading=name, kicker="Stories by", description=description, author_page=True)
     return render(request, "stories/story_list.html", context)
 
 

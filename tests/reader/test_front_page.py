@@ -145,9 +145,10 @@ def _populate(count):
 @pytest.mark.parametrize("count", [1, 20])
 @pytest.mark.parametrize(
     ("url", "queries"),
-    # The page cache's look at the next scheduled story, the navigation's sections, the tag, and the page of
-    # stories with their sections, bylines and highlights in one query.
-    [("/", 3), ("/?q=council&since=2000-01-01", 3), ("/section/{section}/", 3), ("/tag/{tag}/", 4)],
+    # The page cache's look at the next scheduled story, then one query: the page of stories with their sections,
+    # bylines and highlights, the navigation's sections and the tag. A filtered front page reads the sections
+    # first (its form offers them).
+    [("/", 2), ("/?q=council&since=2000-01-01", 3), ("/section/{section}/", 2), ("/tag/{tag}/", 2)],
 )
 def test_a_list_page_runs_a_fixed_few_queries_whatever_it_holds(client, django_assert_num_queries, count, url, queries):
     section, tag = _populate(count)
