@@ -29,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, router
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.utils.dateparse import parse_datetime
+from psycopg import sql as pg_sql
 from psycopg.pq import Format
 
 logger = logging.getLogger("django.db.backends")
@@ -103,9 +104,23 @@ class CompiledQuery:
 _PLACEHOLDER = re.compile(r"%.")
 
 
+def _literal(value) -> str | None:
+    """`value` written into SQL as PostgreSQL reads a constant, or None for a value psycopg cannot write so."""
+    try:
+        return pg_sql.Literal(value).as_string(None)
+    except (TypeError, psycopg.ProgrammingError):
+        return None
+
+
 def _numbered(sql: str, params, slots: dict) -> tuple[str, list]:
-    """Django's SQL with `$n` in place of each `%s`, for PostgreSQL, and where each number's value comes from: an
-    argument's name (one number however often the query uses it), or a constant of the query (in a 1-tuple)."""
+    """Django's SQL with `$n` in place of each argument's `%s`, for PostgreSQL, and where each number's value comes
+    from: an argument's name (one number however often the query uses it), or a constant (in a 1-tuple).
+
+    The query's constants (a status, a page's size, the keys of a JSON object) are written into the SQL, as
+    literals: the statement's generic plan is then made knowing them. With `status = $1` PostgreSQL could not use
+    an index made for published stories alone (`WHERE status = 'published'`), found the generic plan of a
+    section's list dearer than one made for its values, and planned that list again for every page (0.44 ms).
+    """
     sources, numbers, position = [], {}, iter(range(len(params)))
 
     def number(placeholder):
@@ -115,6 +130,8 @@ def _numbered(sql: str, params, slots: dict) -> tuple[str, list]:
             raise ImproperlyConfigured(f"Unexpected placeholder {placeholder.group()!r} in {sql[:200]!r}")
         i = next(position)
         if i not in slots:
+            if (literal := _literal(params[i])) is not None:
+                return literal
             sources.append((params[i],))
             return f"${len(sources)}"
         if slots[i] not in numbers:

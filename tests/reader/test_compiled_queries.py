@@ -59,15 +59,30 @@ def test_datetimes_from_the_driver_come_back_aware():
     assert db_datetime(None) is None
 
 
-def test_postgresqls_numbered_sql_gives_each_argument_one_number_and_keeps_the_constants():
+def test_postgresqls_numbered_sql_gives_each_argument_one_number_and_writes_the_constants_in():
     from stories.compiled import _numbered
 
-    sql = "SELECT a FROM t WHERE b < %s AND c = %s AND d LIKE '5%%' AND e < %s AND f = %s"
-    params = ["NOW", "published", "NOW", 7]
+    sql = "SELECT a FROM t WHERE b < %s AND c = %s AND d LIKE '5%%' AND e < %s AND f = %s AND g = %s LIMIT %s"
+    params = ["NOW", "published", "NOW", 7, "it's", 21]
     numbered, sources = _numbered(sql, params, {0: "now", 2: "now", 3: "key"})
 
-    assert numbered == "SELECT a FROM t WHERE b < $1 AND c = $2 AND d LIKE '5%' AND e < $1 AND f = $3"
-    assert sources == ["now", ("published",), "key"]
+    # The constants are literals, so a prepared statement's generic plan knows them (a partial index on
+    # status = 'published' is usable); the arguments are numbered, each once.
+    assert numbered == (
+        "SELECT a FROM t WHERE b < $1 AND c = 'published' AND d LIKE '5%' AND e < $1 AND f = $2 "
+        "AND g = 'it''s' LIMIT 21"
+    )
+    assert sources == ["now", "key"]
+
+
+def test_a_constant_psycopg_cannot_write_as_a_literal_stays_a_parameter():
+    from stories.compiled import _numbered
+
+    constant = object()
+    numbered, sources = _numbered("SELECT a FROM t WHERE b = %s AND c = %s", ["KEY", constant], {0: "key"})
+
+    assert numbered == "SELECT a FROM t WHERE b = $1 AND c = $2"
+    assert sources == ["key", (constant,)]
 
 
 def test_numbered_sql_refuses_a_placeholder_django_does_not_write():
