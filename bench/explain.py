@@ -108,6 +108,28 @@ def _sent(queries: list):
         yield
 
 
+_NUMBERED = re.compile(r"\$(\d+)")
+
+
+def _with_values(sql: str, params) -> str:
+    """The statement as sent, its values written in: Django's `%s` placeholders, or the `$n` of the SQL that
+    stories.compiled numbers itself."""
+    if params is None:
+        return sql
+    if "%s" not in sql and _NUMBERED.search(sql):
+        return _NUMBERED.sub(lambda number: connection.ops.compose_sql("%s", [params[int(number[1]) - 1]]), sql)
+    return connection.ops.compose_sql(sql, params)
+
+
+def _as_prepared(sql: str, params) -> str:
+    """The statement as `prepared_statements` names it: %s for each parameter, a % as itself."""
+    if params is None:
+        return sql
+    if "%s" not in sql and _NUMBERED.search(sql):
+        return _NUMBERED.sub("%s", sql)
+    return sql.replace("%%", "%")  # the driver reads %% as % when there are parameters to put in
+
+
 def _median_ms(client: Client, url: str, runs: int) -> float:
     client.get(url)  # connections, templates and the like are warm for every timed request
     times = []
@@ -135,14 +157,12 @@ def plan_pages(pages: list[tuple[str, str]], client: Client | None = None, runs:
                 for sql, params in sent:
                     if not sql.lstrip().upper().startswith("SELECT"):
                         continue
-                    literal = connection.ops.compose_sql(sql, params) if params is not None else sql
-                    ms, scans = explain(literal)
+                    ms, scans = explain(_with_values(sql, params))
                     result.queries += 1
                     result.database_ms += ms
                     result.slowest_ms = max(result.slowest_ms, ms)
                     result.scans |= scans
-                    # The driver reads %% as % (when there are parameters to put in): the SQL it prepared.
-                    if (name := prepared.get(sql.replace("%%", "%") if params is not None else sql)) is None:
+                    if (name := prepared.get(_as_prepared(sql, params))) is None:
                         result.unprepared += 1
                         continue
                     ms, scans = explain_generic(name, params)
