@@ -38,6 +38,7 @@ GROUPS = {
         "stories.views",
         "stories.urls",
         "stories.feeds",
+        "stories.feedwriting",
         "stories.sitemaps",
         "stories.search",
         "stories.filters",
