@@ -111,12 +111,17 @@ def _sent(queries: list):
 _NUMBERED = re.compile(r"\$(\d+)")
 
 
+def _is_numbered(sql: str) -> bool:
+    """Whether `sql` is one that stories.compiled numbered itself (`$n`), not Django's (`%s`)."""
+    return "%s" not in sql and _NUMBERED.search(sql) is not None
+
+
 def _with_values(sql: str, params) -> str:
     """The statement as sent, its values written in: Django's `%s` placeholders, or the `$n` of the SQL that
     stories.compiled numbers itself."""
     if params is None:
         return sql
-    if "%s" not in sql and _NUMBERED.search(sql):
+    if _is_numbered(sql):
         return _NUMBERED.sub(lambda number: connection.ops.compose_sql("%s", [params[int(number[1]) - 1]]), sql)
     return connection.ops.compose_sql(sql, params)
 
@@ -125,7 +130,7 @@ def _as_prepared(sql: str, params) -> str:
     """The statement as `prepared_statements` names it: %s for each parameter, a % as itself."""
     if params is None:
         return sql
-    if "%s" not in sql and _NUMBERED.search(sql):
+    if _is_numbered(sql):
         return _NUMBERED.sub("%s", sql)
     return sql.replace("%%", "%")  # the driver reads %% as % when there are parameters to put in
 
