@@ -58,6 +58,10 @@ stack: $(VENV)/.installed
 	$(BIN)/python scripts/stack.py $(STACK_ARGS)
 
 bench: $(VENV)/.installed
+	@bash scripts/ensure-postgres
+	@bash scripts/ensure-redis
+	@bash scripts/ensure-varnish
+	@bash scripts/ensure-wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

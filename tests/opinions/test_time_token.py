@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from stories import opinions
@@ -79,3 +80,18 @@ def test_a_cached_story_page_gives_each_visit_a_token_of_its_own(client, story, 
     assert first_token != second_token
     assert float(second_token.split(":")[1]) - float(first_token.split(":")[1]) >= 119
     cache.clear()
+
+
+def test_readers_in_the_same_second_share_a_token_that_never_claims_an_earlier_time(client, story, monkeypatch):
+    url = story.get_absolute_url()
+    monkeypatch.setattr(opinions.time, "time", lambda: 1_800_000_000.25)
+    first, second = (hidden_value(Client().get(url).content.decode(), "started") for _ in range(2))
+    monkeypatch.setattr(opinions.time, "time", lambda: 1_800_000_001.5)
+    later = hidden_value(Client().get(url).content.decode(), "started")
+
+    assert first == second
+    # Rounded up: the form counts as shown at most a second later than it was, never earlier.
+    assert float(first.split(":")[1]) == 1_800_000_001
+    assert float(later.split(":")[1]) == 1_800_000_002
+    other = StoryFactory(published=True)
+    assert hidden_value(Client().get(other.get_absolute_url()).content.decode(), "started") != later
