@@ -153,6 +153,12 @@ def is_scheduled(status: str, published_at, now=None) -> bool:
     return status == Status.PUBLISHED and published_at is not None and published_at > (now or timezone.now())
 
 
+def not_expired_at(at, story="") -> Q:
+    """Whether the story (reached through the relation `story`, e.g. "story__", from another model) has no expiry
+    or one still to come at `at`."""
+    return Q(**{f"{story}expires_at__isnull": True}) | Q(**{f"{story}expires_at__gt": at})
+
+
 class StoryQuerySet(models.QuerySet):
     def live(self, at=None):
         """What readers may see: published, already live and not expired (at `at`, by default now).
@@ -161,9 +167,7 @@ class StoryQuerySet(models.QuerySet):
         time has gone: readers see `live()`. An embargoed story is at most scheduled (see `is_live`).
         """
         at = at or timezone.now()
-        return self.filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=at), status=Status.PUBLISHED, published_at__lte=at
-        )
+        return self.filter(not_expired_at(at), status=Status.PUBLISHED, published_at__lte=at)
 
     # The name DESIGN.md gives it, which tests and tools use.
     published = live
@@ -428,6 +432,29 @@ class Story(models.Model):
             return True
         # authors.all() so that a prefetch (the admin's, for one) answers without a query.
         return self.pk is not None and any(author.pk == user.pk for author in self.authors.all())
+
+
+class TaggedStory(models.Model):
+    """The tags' table (`Story.tags`) as a tag's page reads it: each row also holds its story's publication time,
+    which the database keeps equal to the story's (triggers of migration 0017, on every write however made).
+
+    A tag's newest stories are then a walk of one index (tag, newest first) that stops after a page, instead of
+    fetching every story of the tag to sort them. The copy is written in the same statement as the story's time,
+    so a tag's page reads whether a story's time has come from it, and the story's status and expiry from the
+    story's row. Rows are written through `Story.tags` alone (this model is not managed): the table, its
+    constraints and triggers belong to the many-to-many field and the migrations.
+    """
+
+    story = models.ForeignKey(Story, on_delete=models.DO_NOTHING, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.DO_NOTHING, related_name="+")
+    published_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        managed = False
+        db_table = "stories_story_tags"
+
+    def __str__(self):
+        return f"story {self.story_id} tagged {self.tag_id}"
 
 
 class HighlightQuerySet(models.QuerySet):

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from stories import search
-from stories.models import Opinion, Section, Status, Story, StoryQuerySet
+from stories import reading, search
+from stories.models import Opinion, Section, Status, Story, StoryQuerySet, Tag
 
 _newest_first = StoryQuerySet.newest_first  # the reader order the views use
 
@@ -84,6 +84,21 @@ def test_other_lists_are_served_by_an_index(archive, label, queryset, index):
 
     assert f"using {index}" in text
     assert "Seq Scan" not in text
+
+
+def test_a_tag_page_walks_the_tags_index_newest_first(archive):
+    transport = Tag.objects.create(name="Transport", slug="transport")
+    stories = Story.objects.order_by("pk").values_list("pk", flat=True)
+    Story.tags.through.objects.bulk_create(
+        Story.tags.through(story_id=pk, tag=transport) for pk in stories if pk % 5 == 0
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE stories_story_tags")
+
+    text = plan(reading._tagged("transport", timezone.now())[:11], seqscan=False)
+
+    assert "story_tag_feed_idx" in text
+    assert "Sort" not in text  # the walk stops after the page: the tag's stories are not all fetched and sorted
 
 
 @pytest.mark.parametrize(
