@@ -232,9 +232,13 @@ def _card_values(queryset, *extra, **once):
     )
 
 
+def _highlights(row) -> list[str]:
+    """The texts of a row's highlights (its `highlight_list`), in their order."""
+    return [h["text"] for h in sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))]
+
+
 def card(row, url=reader_url) -> dict:
     """A story as a list shows it: headline, address, time, section, byline, highlights and image."""
-    highlights = sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))
     return {
         "pk": row["pk"],
         "title": row["title"],
@@ -244,7 +248,7 @@ def card(row, url=reader_url) -> dict:
         "published_at": db_datetime(row["published_at"]),
         "section": _section(row["section_name"], row["section_slug"], url),
         "byline": byline(_json(row["byline_list"]), url),
-        "highlights": [h["text"] for h in highlights],
+        "highlights": _highlights(row),
         "image": _image(row, "wide"),
         # Live coverage running: the card says so, as the story page does.
         "covered_live": is_covered_live(row["live_started_at"], row["live_ended_at"]),
@@ -377,16 +381,28 @@ def listing(kind: str, offset: int, limit: int, key=None) -> Listing:
 
 
 def feed_items(kind: str, limit: int, key=None) -> list[dict]:
-    """The newest `limit` stories of a list as its feed shows them: cards with their body, when readers were last
-    told they changed (`updated`: publication, a substantive change or a notice) and when their text last changed
-    in any way (`last_modified`, for HTTP)."""
+    """The newest `limit` stories of a list as its feed shows them: headline, address, standfirst, body, time,
+    section name, byline, when readers were last told they changed (`updated`: publication, a substantive change
+    or a notice) and when their text last changed in any way (`last_modified`, for HTTP). `highlights` are read
+    only for a story without a standfirst, where a feed's summary falls back on them."""
     items, url = [], reader_urls()
     for row in _FEEDS[kind].rows((0, limit), **_arguments(kind, key)):
-        item = card(row, url)
-        item["body"] = row["body"]
-        item["updated"] = updated(db_datetime(row["modified_at"]), item["published_at"])
-        item["last_modified"] = last_modified(db_datetime(row["updated_at"]), item["published_at"])
-        items.append(item)
+        published_at = db_datetime(row["published_at"])
+        items.append(
+            {
+                "pk": row["pk"],
+                "title": row["title"],
+                "url": url("stories:detail", row["slug"]),
+                "standfirst": row["standfirst"],
+                "highlights": [] if row["standfirst"] else _highlights(row),
+                "body": row["body"],
+                "published_at": published_at,
+                "section_name": row["section_name"],
+                "byline": byline(_json(row["byline_list"]), url),
+                "updated": updated(db_datetime(row["modified_at"]), published_at),
+                "last_modified": last_modified(db_datetime(row["updated_at"]), published_at),
+            }
+        )
     return items
 
 

@@ -95,6 +95,15 @@ _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uff
 _PASTED_BREAKS = re.compile(r"[\x0b\x0c\x85\u2028\u2029]")
 
 
+# Any character `xml_text` changes: one search tells whether a whole document needs it.
+_NOT_XML_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x85\ud800-\udfff\u2028\u2029\ufffe\uffff]")
+
+
+def is_xml_text(value: str) -> bool:
+    """Whether `xml_text` would leave `value` as it is."""
+    return _NOT_XML_TEXT.search(value) is None
+
+
 def xml_text(value: str) -> str:
     """`value` without the characters XML 1.0 forbids (a pasted line break becomes a space)."""
     return _XML_FORBIDDEN.sub("", _PASTED_BREAKS.sub(" ", value))

@@ -7,6 +7,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.xmlutils import UnserializableContentError
 
 from stories.feedwriting import QuickAtom, QuickRss
+from stories.richtext import is_xml_text, xml_text
 
 PAIRS = [(Rss201rev2Feed, QuickRss), (Atom1Feed, QuickAtom)]
 
@@ -72,3 +73,11 @@ def test_a_control_character_is_refused_in_text_and_in_attributes_alike(feed_typ
     feed.feed[field] = feed.feed[field] + "\x0b"
     with pytest.raises(UnserializableContentError):
         feed.writeString("utf-8")
+
+
+def test_a_feed_is_checked_for_exactly_the_characters_its_cleaning_changes():
+    # stories.feeds writes a feed once and cleans its values only when the document needs it.
+    changed = [code for code in range(0x110000) if xml_text(chr(code)) != chr(code)]
+    flagged = [code for code in range(0x110000) if not is_xml_text(chr(code))]
+    assert changed == flagged
+    assert 0x0B in changed and 0x2028 in changed and 0xD800 in changed and 0x09 not in changed
