@@ -4,10 +4,14 @@ import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest
+from django.core.signals import setting_changed
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse
+from django.middleware import csp
 from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
+from django.utils.csp import CSP, build_policy
 
 logger = logging.getLogger("newsroom.db")
 
@@ -152,3 +156,42 @@ class ReaderGZipMiddleware(GZipMiddleware):
         if user is not None and user.is_authenticated:
             return response
         return super().process_response(request, response)
+
+
+# A nonce never holds NUL, nor does a policy: this stands for the nonce in a policy built once.
+_NONCE_SLOT = "\x00nonce\x00"
+
+
+class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
+    """Django's CSP middleware with the site's policies (SECURE_CSP, SECURE_CSP_REPORT_ONLY) built once.
+
+    Django builds the policy from its settings on every response (11 µs of a cached page's 190, and of every other
+    response); here each is built once with and once without a nonce, and a response gets its nonce put in.
+    A response with a policy of its own (Django's `csp_override` decorators) is left to Django's middleware.
+    """
+
+    _built: dict = {}
+
+    def process_response(self, request, response):
+        if hasattr(response, "_csp_config") or hasattr(response, "_csp_ro_config"):
+            return super().process_response(request, response)
+        nonce = csp.get_nonce(request)
+        for header, setting in ((CSP.HEADER_ENFORCE, "SECURE_CSP"), (CSP.HEADER_REPORT_ONLY, "SECURE_CSP_REPORT_ONLY")):
+            policy = self._policy(setting, bool(nonce))
+            if policy and header not in response:
+                response.headers[str(header)] = policy.replace(_NONCE_SLOT, str(nonce)) if nonce else policy
+        return response
+
+    @classmethod
+    def _policy(cls, setting: str, with_nonce: bool) -> str:
+        key = (setting, with_nonce)
+        if key not in cls._built:
+            config = getattr(settings, setting)
+            cls._built[key] = build_policy(config, _NONCE_SLOT if with_nonce else None) if config else ""
+        return cls._built[key]
+
+
+@receiver(setting_changed)
+def _forget_built_policies(setting, **kwargs):
+    if setting in ("SECURE_CSP", "SECURE_CSP_REPORT_ONLY"):
+        ContentSecurityPolicyMiddleware._built.clear()

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     # Compresses what passes on the way out (static files are WhiteNoise's, compressed ahead): anonymous pages
     # that set no cookie only, so no CSRF token ever goes out compressed (BREACH; see the class).
     "newsroom.middleware.ReaderGZipMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "newsroom.middleware.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.PermissionsPolicyMiddleware",
     # Before anything reads the address (sessions, the admin, the views) or the database.
     "newsroom.middleware.NulRefusedMiddleware",

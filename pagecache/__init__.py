@@ -304,9 +304,9 @@ def _digest(request) -> str:
     The host is lowercased (host names ignore case: "NEWS.example.com" is the same site); the path is the
     one Django decoded, written back in one spelling.
     """
-    address = (
-        f"{request.scheme}://{request.get_host().lower()}{escape_uri_path(request.path)}?{request.GET.urlencode()}"
-    )
+    # The query string as `_read_only` wrote it: only the parameters the view reads, in one spelling.
+    query = request.META.get("QUERY_STRING", "")
+    address = f"{request.scheme}://{request.get_host().lower()}{escape_uri_path(request.path)}?{query}"
     return hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -317,9 +317,9 @@ def _read_only(request, reads: tuple[str, ...]) -> None:
     carries (`utm_source`, `fbclid`, a random cache-buster) is gone before the view runs, so neither the
     page nor its cache key can depend on it.
     """
+    if not request.META.get("QUERY_STRING"):
+        return  # nothing to leave out (and no QueryDict to parse)
     query = request.GET
-    if not query:
-        return
     kept = urlencode([(name, query[name]) for name in reads if name in query])
     request.META["QUERY_STRING"] = kept
     request.GET = QueryDict(kept, encoding=request.encoding)
