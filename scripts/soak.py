@@ -200,7 +200,8 @@ def client(number, args, deadline, tally, stories, paths, min_seconds):
         form = find_form(page.text, "body")
         if form is None:
             continue
-        time.sleep(min_seconds + rng.uniform(0.1, 0.6))  # a person reads before writing
+        # A person reads before writing; the form's time is rounded up to the next second (stories.opinions).
+        time.sleep(min_seconds + 1 + rng.uniform(0.1, 0.6))
         if time.monotonic() >= deadline:
             break
         text = f"{MARKER}{number}-{reader_count}-{uuid.uuid4().hex[:12]} I read this and have an opinion."
