@@ -29,6 +29,7 @@ client and would let anyone reset its own limit. Only a salted hash of the
 address is stored.
 """
 
+import functools
 import logging
 import math
 import re
@@ -239,21 +240,12 @@ def _visit_token(request, story_pk) -> str:
     return _token_this_second(story_pk, math.ceil(time.time()))
 
 
-# The tokens signed in the last few seconds, by (story, second). A token says when the form was shown, not to
-# whom: the readers of a story in the same second share one, signed once (an HMAC took 8 µs of a cached story
-# page's 190). The second is rounded up: a token never says the form was shown earlier than it was, so the
-# minimum delay is never shortened (the maximum age may be a second longer).
-_signed: dict[tuple[int, int], str] = {}
-_SIGNED_KEPT = 1000
-
-
+# A token says when the form was shown, not to whom: the readers of a story in the same second share one, signed
+# once (an HMAC took 8 µs of a cached story page's 190). The second is rounded up: a token never says the form was
+# shown earlier than it was, so the minimum delay is never shortened (the maximum age may be a second longer).
+@functools.lru_cache(maxsize=1024)
 def _token_this_second(story_pk, second: int) -> str:
-    token = _signed.get((story_pk, second))
-    if token is None:
-        if len(_signed) >= _SIGNED_KEPT:
-            _signed.clear()  # earlier seconds' tokens are never asked for again
-        token = _signed[story_pk, second] = _token(story_pk, second)
-    return token
+    return _token(story_pk, second)
 
 
 def check_token(token: str, story) -> str | None:
@@ -265,10 +257,10 @@ def check_token(token: str, story) -> str | None:
         return "This form could not be checked. Please send your opinion again."
     if story_pk != str(story.pk):
         return "This form belongs to another story. Please send your opinion again."
-    age = time.time() - issued_at
-    # A shared token's time is rounded up (_token_this_second): a reader may wait up to a second longer than the
-    # minimum, and with no minimum, the form shown in this second is sent back in it.
-    if settings.OPINION_MIN_SECONDS > 0 and age < settings.OPINION_MIN_SECONDS:
+    # A token's time is rounded up to the next second (_token_this_second): one sent back within that second is
+    # none old, not a fraction of a second younger than nothing (a reader may wait up to a second longer).
+    age = max(0.0, time.time() - issued_at)
+    if age < settings.OPINION_MIN_SECONDS:
         return "That was faster than anyone can read and write. Please check your opinion and send it again."
     if age > settings.OPINION_TOKEN_MAX_AGE:
         return "This page was opened too long ago. Please send your opinion again."

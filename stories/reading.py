@@ -271,7 +271,7 @@ def _page_by_keys(keys, offset: int, limit: int, *extra, **once):
     return _card_values(page.newest_first(), *extra, **once)
 
 
-def _tagged(slug: str, now):
+def _tagged(now, slug: str):
     """The keys of the live stories tagged `slug`, newest first, read from the tags' table (`TaggedStory`): its
     index walks the tag's stories by the publication time each row carries, and stops after the page.
 
@@ -304,14 +304,19 @@ def _by_slug(model, slug):
     return Subquery(model.objects.filter(slug=slug).order_by().values("pk")[:1])
 
 
-# What narrows each list to its stories, by the key its page or feed has: a list page has the slug in its
-# address (the section is found inside the list's query), a feed has the section it is of. A tag's list is
-# read from the tags' table (`_tagged`).
-_NARROWED = {
-    "front": lambda key: {},
-    "section": lambda slug: {"section_id": _by_slug(Section, slug)},
-    "author": lambda pk: {"authors": pk},
-    "section feed": lambda pk: {"section_id": pk},
+def _newest(now, **narrowed):
+    """The keys of the live stories narrowed by `narrowed`, newest first (the feed index)."""
+    return Story.objects.live(at=now).filter(**narrowed).newest_first().values("pk")
+
+
+# The keys of each list's stories, newest first, by the key its page or feed has: a list page has the slug in
+# its address (the section or tag is found inside the list's query), a feed has the section it is of.
+_KEYS = {
+    "front": lambda now, key: _newest(now),
+    "section": lambda now, slug: _newest(now, section_id=_by_slug(Section, slug)),
+    "tag": _tagged,
+    "author": lambda now, pk: _newest(now, authors=pk),
+    "section feed": lambda now, pk: _newest(now, section_id=pk),
 }
 # What a list page reads once with its cards: the navigation, and the tag its heading names.
 _ONCE = {
@@ -330,11 +335,7 @@ _MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": KEY, "section
 
 def _compiled_list(kind: str, *extra, once=None) -> CompiledQuery:
     def build(offset, limit, now, key=None):
-        read_once = once(key) if once else {}
-        if kind == "tag":
-            return _page_by_keys(_tagged(key, now), offset, limit, *extra, **read_once)
-        stories = Story.objects.live(at=now).filter(**_NARROWED[kind](key))
-        return _page_of(stories, offset, limit, *extra, **read_once)
+        return _page_by_keys(_KEYS[kind](now, key), offset, limit, *extra, **(once(key) if once else {}))
 
     markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}
     # A person's stories are found by walking the newest stories or through their bylines, by how many they

@@ -95,8 +95,8 @@ _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uff
 _PASTED_BREAKS = re.compile(r"[\x0b\x0c\x85\u2028\u2029]")
 
 
-# Any character `xml_text` changes: one search tells whether a whole document needs it.
-_NOT_XML_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x85\ud800-\udfff\u2028\u2029\ufffe\uffff]")
+# Any character `xml_text` changes (either pattern): one search tells whether a whole document needs it.
+_NOT_XML_TEXT = re.compile(f"{_XML_FORBIDDEN.pattern}|{_PASTED_BREAKS.pattern}")
 
 
 def is_xml_text(value: str) -> bool:
