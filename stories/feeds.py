@@ -25,7 +25,6 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
 from django.utils.translation import get_language
-from django.utils.xmlutils import UnserializableContentError
 
 import pagecache
 
@@ -55,7 +54,7 @@ class WrittenFeed(Feed):
 
     The feed generator writes the document element by element: into the response (Django's way) each was a write
     of its own, about 1,000 for 30 stories and a third of the feed's time, and a WSGI server then sent each chunk
-    with a write of its own too. Django's generators write it through a quicker XML writer (stories.feedwriting).
+    with a write of its own too. Django's generators write it from a template (stories.feedwriting).
     """
 
     feed_type = QuickRss
@@ -157,14 +156,11 @@ def _summary(item) -> str:
 
 
 def _written(feedgen) -> str:
-    """The feed's document. A value holding a character XML 1.0 forbids (which the writer refuses, or a lone
-    surrogate) or a pasted line break is rare: the document is checked once, and only then written again from
-    values cleaned one by one (checking each value of every item cost a fifth of a feed's time)."""
-    try:
-        document = feedgen.writeString("utf-8")
-    except UnserializableContentError:
-        document = None
-    if document is None or not is_xml_text(document):
+    """The feed's document. A value holding a character XML 1.0 forbids (or a lone surrogate) or a pasted line
+    break is rare: the document is checked once, and only then written again from values cleaned one by one
+    (checking each value of every item cost a fifth of a feed's time)."""
+    document = feedgen.writeString("utf-8")
+    if not is_xml_text(document):
         feedgen.feed = _xml_safe(feedgen.feed)
         feedgen.items = [_xml_safe(item) for item in feedgen.items]
         document = feedgen.writeString("utf-8")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Aggregate, Case, F, JSONField, OuterRef, Subquery, Value, When, Window
+from django.db.models import Aggregate, Case, F, JSONField, OuterRef, Q, Subquery, TextField, Value, When, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -220,10 +220,9 @@ CARD_FIELDS = (
 )
 
 
-def _card_values(queryset, *extra, **once):
+def _card_values(queryset, **once):
     return queryset.values(
         *CARD_FIELDS,
-        *extra,
         section_name=F("section__name"),
         section_slug=F("section__slug"),
         byline_list=_byline_list(OuterRef("pk")),
@@ -255,20 +254,21 @@ def card(row, url=reader_url) -> dict:
     }
 
 
-def _page_of(stories, offset: int, limit: int, *extra, **once):
+def _page_of(stories, offset: int, limit: int):
     """The cards of `stories` (newest first) from `offset`, in one query."""
-    return _page_by_keys(stories.newest_first().values("pk"), offset, limit, *extra, **once)
+    return _page_by_keys(stories.newest_first().values("pk"), offset, limit)
 
 
-def _page_by_keys(keys, offset: int, limit: int, *extra, **once):
-    """The cards of the stories whose keys `keys` gives, newest first, from `offset`, in one query.
+def _page_by_keys(keys, offset: int, limit: int, values=_card_values, **once):
+    """The rows (`values`: cards, else feed items) of the stories whose keys `keys` gives, newest first, from
+    `offset`, in one query.
 
     The page's keys are found first, in a subquery: the database then builds the bylines and highlights of the
     page's stories alone, not of every story an offset skips, and a prepared statement's generic plan (made
     without the values) has only the index walk to choose.
     """
     page = Story.objects.filter(pk__in=Subquery(keys[offset : offset + limit]))
-    return _card_values(page.newest_first(), *extra, **once)
+    return values(page.newest_first(), **once)
 
 
 def _tagged(now, slug: str):
@@ -333,9 +333,9 @@ _ONCE = {
 _MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": KEY, "section feed": KEY}
 
 
-def _compiled_list(kind: str, *extra, once=None) -> CompiledQuery:
+def _compiled_list(kind: str, values=_card_values, once=None) -> CompiledQuery:
     def build(offset, limit, now, key=None):
-        return _page_by_keys(_KEYS[kind](now, key), offset, limit, *extra, **(once(key) if once else {}))
+        return _page_by_keys(_KEYS[kind](now, key), offset, limit, values, **(once(key) if once else {}))
 
     markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}
     # A person's stories are found by walking the newest stories or through their bylines, by how many they
@@ -343,14 +343,32 @@ def _compiled_list(kind: str, *extra, once=None) -> CompiledQuery:
     return CompiledQuery(build, prepared=kind != "author", **markers)
 
 
-FEED_FIELDS = ("updated_at", "modified_at", "body")
+def _feed_values(queryset):
+    """What a feed's item says. A summary is the story's standfirst, else its highlights, else its first
+    paragraph: highlights and body are read only for a story without a standfirst (a body is most of a row)."""
+    without_standfirst = Q(standfirst="")
+    return queryset.values(
+        "pk",
+        "title",
+        "slug",
+        "standfirst",
+        "published_at",
+        "updated_at",
+        "modified_at",
+        section_name=F("section__name"),
+        byline_list=_byline_list(OuterRef("pk")),
+        highlight_list=Case(When(without_standfirst, then=_highlight_list()), output_field=JSONField()),
+        body_text=Case(When(without_standfirst, then=F("body")), default=Value(""), output_field=TextField()),
+    )
+
+
 # The lists readers see, each query built once per process and page position: the front page, a section's or a
 # tag's (by slug), a person's (by primary key), each with what its page reads once; the feeds' (front, section
 # by primary key), which also read what their items say.
 _LISTS = {kind: _compiled_list(kind, once=_ONCE[kind]) for kind in _ONCE}
 _FEEDS = {
-    "front": _compiled_list("front", *FEED_FIELDS),
-    "section": _compiled_list("section feed", *FEED_FIELDS),
+    "front": _compiled_list("front", _feed_values),
+    "section": _compiled_list("section feed", _feed_values),
 }
 
 
@@ -384,8 +402,9 @@ def listing(kind: str, offset: int, limit: int, key=None) -> Listing:
 def feed_items(kind: str, limit: int, key=None) -> list[dict]:
     """The newest `limit` stories of a list as its feed shows them: headline, address, standfirst, body, time,
     section name, byline, when readers were last told they changed (`updated`: publication, a substantive change
-    or a notice) and when their text last changed in any way (`last_modified`, for HTTP). `highlights` are read
-    only for a story without a standfirst, where a feed's summary falls back on them."""
+    or a notice) and when their text last changed in any way (`last_modified`, for HTTP). `highlights` and `body`
+    are read only for a story without a standfirst, where a feed's summary falls back on them (else they are
+    empty)."""
     items, url = [], reader_urls()
     for row in _FEEDS[kind].rows((0, limit), **_arguments(kind, key)):
         published_at = db_datetime(row["published_at"])
@@ -395,8 +414,8 @@ def feed_items(kind: str, limit: int, key=None) -> list[dict]:
                 "title": row["title"],
                 "url": url("stories:detail", row["slug"]),
                 "standfirst": row["standfirst"],
-                "highlights": [] if row["standfirst"] else _highlights(row),
-                "body": row["body"],
+                "highlights": _highlights(row),
+                "body": row["body_text"],
                 "published_at": published_at,
                 "section_name": row["section_name"],
                 "byline": byline(_json(row["byline_list"]), url),

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import jinja2
 from django.http import QueryDict
 from django.template.defaultfilters import linebreaksbr
+from django.utils.feedgenerator import get_tag_uri, rfc2822_date, rfc3339_date
 from django.utils.translation import get_language
 from markupsafe import Markup
 
@@ -72,6 +73,9 @@ def environment(**options) -> jinja2.Environment:
         language=get_language,
         og_locale=og_locale,
         social_image=social_image,
+        tag_uri=get_tag_uri,
     )
-    env.filters.update(timestamp=timestamp, iso=iso, linebreaksbr=linebreaksbr)
+    env.filters.update(
+        timestamp=timestamp, iso=iso, linebreaksbr=linebreaksbr, rfc2822=rfc2822_date, rfc3339=rfc3339_date
+    )
     return env

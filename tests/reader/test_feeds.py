@@ -71,18 +71,23 @@ def test_a_feed_leaves_in_one_piece(client, url):
     assert len(list(response)) == 1
 
 
-def test_an_item_without_a_standfirst_is_described_by_its_highlights(client):
+def test_an_item_without_a_standfirst_is_described_by_its_highlights_else_its_first_paragraph(client):
     plain = StoryFactory(published=True, title="No standfirst", standfirst="")
     plain.highlights.all().delete()
     HighlightFactory(story=plain, text="Trams return in May.", position=1)
     HighlightFactory(story=plain, text="Fares stay the same.", position=2)
-    StoryFactory(published=True, title="With standfirst", standfirst="The short version.")
+    bare = StoryFactory(
+        published=True, title="Body alone", standfirst="", body="<p>The <b>first</b> one.</p><p>The second.</p>"
+    )
+    bare.highlights.all().delete()
+    StoryFactory(published=True, title="With standfirst", standfirst="The short version.", body="<p>Not this.</p>")
 
     channel = ET.fromstring(client.get("/feed/").content).find("channel")  # noqa: S314
 
     described = {item.findtext("title"): item.findtext("description") for item in channel.iter("item")}
     assert described == {
         "No standfirst": "Trams return in May. Fares stay the same.",
+        "Body alone": "The first one.",
         "With standfirst": "The short version.",
     }
 
