@@ -171,7 +171,6 @@ _RANKED = CompiledQuery(
 def results(text, offset: int, limit: int) -> list[dict]:
     """The results from `offset` of a search for `text` among live stories, best first: each story's address,
     time and section, and its headline and a snippet as HTML, matches in <mark>, everything else escaped."""
-    queryset = Story.objects.live()
     if full_text():
         rows = _RANKED.rows((offset, limit), now=timezone.now(), words=clean_query(text))
         return [
@@ -182,7 +181,7 @@ def results(text, offset: int, limit: int) -> list[dict]:
     if not words:
         return []
     rows = (
-        matching(queryset, text)
+        matching(Story.objects.live(), text)
         .newest_first()
         .values("slug", "title", "standfirst", "body", "published_at", section_name=F("section__name"))[
             offset : offset + limit
