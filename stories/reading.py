@@ -26,6 +26,7 @@ from . import renditions
 from .compiled import CompiledQuery, Marker, db_datetime, db_key, planned_each_time
 from .links import reader_url, reader_urls
 from .models import (
+    BylinedStory,
     Correction,
     Highlight,
     LiveUpdate,
@@ -180,27 +181,14 @@ def _on_one_row(**columns):
     return {name: Case(When(first, then=value), output_field=JSONField()) for name, value in columns.items()}
 
 
-# The tag and the person a list page is of, by the slug in its address: one small query each, built once.
+# The tag a list page is of, by the slug in its address, for a tag without a live story (whose list has no row to
+# carry it): one small query, built once.
 _TAG = CompiledQuery(lambda slug: Tag.objects.filter(slug=slug).values("pk", "name", "slug"), slug=SLUG)
-_AUTHOR = CompiledQuery(
-    lambda slug: (
-        get_user_model()
-        .objects.filter(is_active=True, profile__slug=slug)
-        .values("pk", "first_name", "last_name", get_user_model().USERNAME_FIELD)
-    ),
-    slug=SLUG,
-)
 
 
 def tag(slug: str) -> dict | None:
     """The tag at `slug` (pk, name, slug), or None."""
     found = _TAG.rows(slug=slug)
-    return found[0] if found else None
-
-
-def author(slug: str) -> dict | None:
-    """The active person whose public slug (Profile) is `slug`: pk, names and login name; or None."""
-    found = _AUTHOR.rows(slug=slug)
     return found[0] if found else None
 
 
@@ -271,24 +259,26 @@ def _page_by_keys(keys, offset: int, limit: int, values=_card_values, **once):
     return values(page.newest_first(), **once)
 
 
-def _tagged(now, slug: str):
-    """The keys of the live stories tagged `slug`, newest first, read from the tags' table (`TaggedStory`): its
-    index walks the tag's stories by the publication time each row carries, and stops after the page.
+def _walked(through, now, **narrowed):
+    """The keys of the live stories of a tag or a person (`narrowed`), newest first, read from the tags' or the
+    bylines' table (`TaggedStory`, `BylinedStory`): its index walks their stories by the publication time each row
+    carries, and stops after the page.
 
     That time is the story's own (the database keeps it so), and it alone says whether the story's time has come:
     asked of the story's row as well, PostgreSQL priced its generic plan (made without the time) at twice the
     walk and planned the list again on every page.
     """
     return (
-        TaggedStory.objects.filter(
-            not_expired_at(now, story="story__"),
-            tag=_by_slug(Tag, slug),
-            published_at__lte=now,
-            story__status=Status.PUBLISHED,
+        through.objects.filter(
+            not_expired_at(now, story="story__"), published_at__lte=now, story__status=Status.PUBLISHED, **narrowed
         )
         .order_by("-published_at", "-story_id")
         .values("story_id")
     )
+
+
+def _tagged(now, slug: str):
+    return _walked(TaggedStory, now, tag=_by_slug(Tag, slug))
 
 
 def cards(queryset, offset: int, limit: int) -> list[dict]:
@@ -304,6 +294,18 @@ def _by_slug(model, slug):
     return Subquery(model.objects.filter(slug=slug).order_by().values("pk")[:1])
 
 
+def _public_person(slug):
+    """The active person whose public slug (Profile) is `slug`, if any: an author page's subject. Never by the
+    login name: /authors/<username>/ is any unknown page."""
+    return get_user_model().objects.filter(is_active=True, profile__slug=slug).order_by()
+
+
+def _person_json():
+    """A person as an author page names them: key, names and login name (the name people see without names)."""
+    username = get_user_model().USERNAME_FIELD
+    return JSONObject(pk="pk", first_name="first_name", last_name="last_name", **{username: username})
+
+
 def _newest(now, **narrowed):
     """The keys of the live stories narrowed by `narrowed`, newest first (the feed index)."""
     return Story.objects.live(at=now).filter(**narrowed).newest_first().values("pk")
@@ -315,10 +317,10 @@ _KEYS = {
     "front": lambda now, key: _newest(now),
     "section": lambda now, slug: _newest(now, section_id=_by_slug(Section, slug)),
     "tag": _tagged,
-    "author": lambda now, pk: _newest(now, authors=pk),
+    "author": lambda now, slug: _walked(BylinedStory, now, user_id=Subquery(_public_person(slug).values("pk")[:1])),
     "section feed": lambda now, pk: _newest(now, section_id=pk),
 }
-# What a list page reads once with its cards: the navigation, and the tag its heading names.
+# What a list page reads once with its cards: the navigation, and the tag or person its heading names.
 _ONCE = {
     "front": lambda key: {"section_list": section_list()},
     "section": lambda slug: {"section_list": section_list()},
@@ -328,9 +330,12 @@ _ONCE = {
             Tag.objects.filter(slug=slug).order_by().values(j=JSONObject(pk="pk", name="name", slug="slug"))
         ),
     },
-    "author": lambda pk: {"section_list": section_list()},
+    "author": lambda slug: {
+        "section_list": section_list(),
+        "subject": Subquery(_public_person(slug).values(j=_person_json())),
+    },
 }
-_MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": KEY, "section feed": KEY}
+_MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": SLUG, "section feed": KEY}
 
 
 def _compiled_list(kind: str, values=_card_values, once=None) -> CompiledQuery:
@@ -338,9 +343,7 @@ def _compiled_list(kind: str, values=_card_values, once=None) -> CompiledQuery:
         return _page_by_keys(_KEYS[kind](now, key), offset, limit, values, **(once(key) if once else {}))
 
     markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}
-    # A person's stories are found by walking the newest stories or through their bylines, by how many they
-    # have: one generic plan took 34 ms where the one for the person's key took 1.8.
-    return CompiledQuery(build, prepared=kind != "author", **markers)
+    return CompiledQuery(build, **markers)
 
 
 def _feed_values(queryset):
@@ -393,9 +396,11 @@ def listing(kind: str, offset: int, limit: int, key=None) -> Listing:
     found = Listing([])
     for row in _LISTS[kind].rows((offset, limit), **_arguments(kind, key)):
         found.cards.append(card(row, url))
+        # Each on one row (PostgreSQL's JSONB_AGG of no sections is NULL, where SQLite's is an empty list).
         if row["section_list"] is not None:
             found.sections = navigation(_json(row["section_list"]), url)
-            found.subject = _json(row.get("subject"))
+        if row.get("subject") is not None:
+            found.subject = _json(row["subject"])
     return found
 
 

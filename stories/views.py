@@ -175,18 +175,15 @@ def tag(request, slug):
 
 
 def author(request, slug):
-    # By the person's public slug (Profile), never their login name: /authors/<username>/ is any unknown page.
-    people = get_user_model()
-    person = reading.author(slug)
+    page, found = _listed(request, "author", slug)
+    # By the person's public slug (Profile), read with the list: only people with a published byline have a
+    # public page, and anyone else (or an unknown slug) stays unknown.
+    person = found.subject
     if person is None:
         raise Http404("No such author.")
     pagecache.depends_on(request, scopes.author(slug), scopes.PEOPLE)
-    name = name_from(person["first_name"], person["last_name"], person[people.USERNAME_FIELD])
+    name = name_from(person["first_name"], person["last_name"], person[get_user_model().USERNAME_FIELD])
     description = f"Stories by {name} for {settings.SITE_NAME}, newest first."
-    page, _ = _listed(request, "author", person["pk"])
-    # Only people with a published byline have a public page; anyone else stays unknown.
-    if not page.object_list:
-        raise Http404("No such author.")
     path = reader_url("stories:author", slug)
     context = _story_list(page, path, heading=name, kicker="Stories by", description=description, author_page=True)
     return render(request, "stories/story_list.html", context)

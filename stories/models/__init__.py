@@ -12,6 +12,7 @@ from .people import Profile, ProfileQuerySet
 from .planning import Assignment, AssignmentEvent, AssignmentQuerySet, AssignmentState, Priority
 from .stories import (
     SLUG_BASE_MAX_LENGTH,
+    BylinedStory,
     Correction,
     CorrectionQuerySet,
     Highlight,
@@ -55,6 +56,7 @@ __all__ = [
     "AssignmentQuerySet",
     "AssignmentState",
     "BannedWord",
+    "BylinedStory",
     "Correction",
     "CorrectionQuerySet",
     "Highlight",

@@ -457,6 +457,23 @@ class TaggedStory(models.Model):
         return f"story {self.story_id} tagged {self.tag_id}"
 
 
+class BylinedStory(models.Model):
+    """The bylines' table (`Story.authors`) as an author's page reads it, as `TaggedStory` reads the tags': each
+    row also holds its story's publication time (triggers of migration 0018), and a person's newest stories are a
+    walk of one index (person, newest first) that stops after a page. Rows are written through `Story.authors`."""
+
+    story = models.ForeignKey(Story, on_delete=models.DO_NOTHING, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
+    published_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        managed = False
+        db_table = "stories_story_authors"
+
+    def __str__(self):
+        return f"story {self.story_id} by {self.user_id}"
+
+
 class HighlightQuerySet(models.QuerySet):
     def counts_by_story(self, stories) -> dict[int, int]:
         """{story key: number of highlights} for `stories`, in one grouped count (stories with none are absent)."""

@@ -139,23 +139,29 @@ def _populate(count):
         HighlightFactory.create_batch(min(count, 5) - 1, story=story)
         story.tags.set(tags)
         story.authors.set(authors)
-    return section, tags[0]
+    return section, tags[0], authors[0]
 
 
 @pytest.mark.parametrize("count", [1, 20])
 @pytest.mark.parametrize(
     ("url", "queries"),
     # The page cache's look at the next scheduled story, then one query: the page of stories with their sections,
-    # bylines and highlights, the navigation's sections and the tag. A filtered front page reads the sections
-    # first (its form offers them).
-    [("/", 2), ("/?q=council&since=2000-01-01", 3), ("/section/{section}/", 2), ("/tag/{tag}/", 2)],
+    # bylines and highlights, the navigation's sections and the tag or person. A filtered front page reads the
+    # sections first (its form offers them).
+    [
+        ("/", 2),
+        ("/?q=council&since=2000-01-01", 3),
+        ("/section/{section}/", 2),
+        ("/tag/{tag}/", 2),
+        ("/authors/{author}/", 2),
+    ],
 )
 def test_a_list_page_runs_a_fixed_few_queries_whatever_it_holds(client, django_assert_num_queries, count, url, queries):
-    section, tag = _populate(count)
+    section, tag, author = _populate(count)
     client.get("/")  # the database's features, read once per process
     cache.clear()
     with django_assert_num_queries(queries):
-        response = client.get(url.format(section=section.slug, tag=tag.slug))
+        response = client.get(url.format(section=section.slug, tag=tag.slug, author=author.profile.slug))
     assert response.status_code == 200
 
 
