@@ -27,6 +27,11 @@ handler404 = views.page_not_found
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The reader's pages first: Django tries an address against each pattern in turn, and a story's address went
+    # through the desk, the calendar, the feeds, the sitemaps and robots.txt before its own (resolving it took 16 µs
+    # of a cached story page's 210, now 12; the front page's 13.7, now 9.6; a feed's 8 µs more, of its 2 ms). No
+    # reader pattern matches another's address: their order says nothing else.
+    path("", include("stories.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     # A person's assignments for their calendar app: a signed address, no login (stories.admin.planning).
     path("calendar/<str:token>.ics", planning.calendar_feed, name="assignment-calendar"),
@@ -56,7 +61,6 @@ urlpatterns = [
     path(
         "robots.txt", TemplateView.as_view(template_name="stories/robots.txt", content_type="text/plain"), name="robots"
     ),
-    path("", include("stories.urls")),
 ]
 if "://" not in settings.MEDIA_URL:
     # Uploads from MEDIA_ROOT, served by the site only when SERVE_MEDIA is on (`make run`); in production the web
