@@ -46,7 +46,7 @@ class NearCache:
             with self._lock:
                 if not self._listening():
                     return None
-                while (message := self._listener.get_message(timeout=0)) is not None:
+                while (message := self._listener.get_message()) is not None:
                     self._heard(message)
                 return self._generation
         except Exception:
