@@ -277,10 +277,6 @@ def _walked(through, now, **narrowed):
     )
 
 
-def _tagged(now, slug: str):
-    return _walked(TaggedStory, now, tag=_by_slug(Tag, slug))
-
-
 def cards(queryset, offset: int, limit: int) -> list[dict]:
     """The cards of `queryset` (stories readers may see: the front page's filters) from `offset`, newest first,
     in one query planned for its values (words, dates, a section or a tag select few stories or many)."""
@@ -316,7 +312,7 @@ def _newest(now, **narrowed):
 _KEYS = {
     "front": lambda now, key: _newest(now),
     "section": lambda now, slug: _newest(now, section_id=_by_slug(Section, slug)),
-    "tag": _tagged,
+    "tag": lambda now, slug: _walked(TaggedStory, now, tag=_by_slug(Tag, slug)),
     "author": lambda now, slug: _walked(BylinedStory, now, user_id=Subquery(_public_person(slug).values("pk")[:1])),
     "section feed": lambda now, pk: _newest(now, section_id=pk),
 }

@@ -434,40 +434,44 @@ class Story(models.Model):
         return self.pk is not None and any(author.pk == user.pk for author in self.authors.all())
 
 
-class TaggedStory(models.Model):
-    """The tags' table (`Story.tags`) as a tag's page reads it: each row also holds its story's publication time,
-    which the database keeps equal to the story's (triggers of migration 0017, on every write however made).
+class StoryTimeCopy(models.Model):
+    """A row of a story's many-to-many table as a list page reads it: it also holds its story's publication time,
+    which the database keeps equal to the story's (triggers of migrations 0017 and 0018, on every write however
+    made; stories/migrations/_story_time.py).
 
-    A tag's newest stories are then a walk of one index (tag, newest first) that stops after a page, instead of
-    fetching every story of the tag to sort them. The copy is written in the same statement as the story's time,
-    so a tag's page reads whether a story's time has come from it, and the story's status and expiry from the
-    story's row. Rows are written through `Story.tags` alone (this model is not managed): the table, its
-    constraints and triggers belong to the many-to-many field and the migrations.
+    A tag's or a person's newest stories are then a walk of one index (tag or person, newest first) that stops
+    after a page, instead of fetching all of their stories to sort them. The copy is written in the same statement
+    as the story's time, so a list reads whether a story's time has come from it, and the story's status and
+    expiry from the story's row. Rows are written through the many-to-many field alone (these models are not
+    managed): the table, its constraints and triggers belong to the field and the migrations.
     """
 
     story = models.ForeignKey(Story, on_delete=models.DO_NOTHING, related_name="+")
-    tag = models.ForeignKey(Tag, on_delete=models.DO_NOTHING, related_name="+")
     published_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
+        abstract = True
         managed = False
+
+
+class TaggedStory(StoryTimeCopy):
+    """The tags' table (`Story.tags`), read by a tag's page."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta(StoryTimeCopy.Meta):
         db_table = "stories_story_tags"
 
     def __str__(self):
         return f"story {self.story_id} tagged {self.tag_id}"
 
 
-class BylinedStory(models.Model):
-    """The bylines' table (`Story.authors`) as an author's page reads it, as `TaggedStory` reads the tags': each
-    row also holds its story's publication time (triggers of migration 0018), and a person's newest stories are a
-    walk of one index (person, newest first) that stops after a page. Rows are written through `Story.authors`."""
+class BylinedStory(StoryTimeCopy):
+    """The bylines' table (`Story.authors`), read by an author's page."""
 
-    story = models.ForeignKey(Story, on_delete=models.DO_NOTHING, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
-    published_at = models.DateTimeField(null=True, editable=False)
 
-    class Meta:
-        managed = False
+    class Meta(StoryTimeCopy.Meta):
         db_table = "stories_story_authors"
 
     def __str__(self):

@@ -96,7 +96,7 @@ def test_a_tag_page_walks_the_tags_index_newest_first(archive):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE stories_story_tags")
 
-    text = plan(reading._tagged(timezone.now(), "transport")[:11], seqscan=False)
+    text = plan(reading._KEYS["tag"](timezone.now(), "transport")[:11], seqscan=False)
 
     assert "story_tag_feed_idx" in text
     assert "Sort" not in text  # the walk stops after the page: the tag's stories are not all fetched and sorted
