@@ -146,6 +146,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection is checked before each request uses it; newsroom.postgresql asks its socket, not the server.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
@@ -159,6 +160,10 @@ else:
             "max_size": env.int("DB_POOL_MAX", default=8),
             "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         }
+# Django's PostgreSQL backend with a health check that costs no round trip (newsroom/postgresql/base.py).
+_with_socket_check = "newsroom.postgresql"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = _with_socket_check
 if DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis")):
     # Prepared statements: PostgreSQL spent more time planning the story page's queries than running them.
     # Parameters travel apart from the SQL (server-side binding), so psycopg can prepare a statement once a
@@ -184,6 +189,8 @@ if env.str("REPLICA_DATABASE_URL", default=""):
     if not DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis")):
         raise ImproperlyConfigured("REPLICA_DATABASE_URL needs a PostgreSQL primary in DATABASE_URL")
     DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = _with_socket_check
     for _setting in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
         DATABASES["replica"][_setting] = DATABASES["default"][_setting]
     DATABASES["replica"]["OPTIONS"] = {

@@ -23,10 +23,23 @@ def test_sqlite_waits_for_other_writers_instead_of_failing():
 
 def test_postgres_keeps_connections_and_checks_their_health():
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if not db["ENGINE"].endswith(".postgresql"):
         pytest.skip("PostgreSQL-only settings")
+    assert db["ENGINE"] == "newsroom.postgresql"  # its health check asks the socket first
     assert db["CONN_MAX_AGE"] > 0
     assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_primary_and_the_replica_both_use_the_socket_health_check():
+    code = "from django.conf import settings as s; print(*(d['ENGINE'] for d in s.DATABASES.values()))"
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": "postgres://newsroom@db-primary.internal/newsroom",
+        "REPLICA_DATABASE_URL": "postgres://newsroom@db-replica.internal/newsroom",
+    }
+    result = run_manage("shell", "-c", code, env_extra=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["newsroom.postgresql", "newsroom.postgresql"]
 
 
 def test_the_site_refuses_to_start_in_production_without_a_secret_key():
