@@ -58,6 +58,7 @@ from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.encoding import escape_uri_path
@@ -402,19 +403,20 @@ def _page_from(request, response, sequence: int, scopes: tuple = ()) -> _Page | 
 
 
 def _pieces_digest(pieces: tuple[bytes, ...], gaps: tuple[int, ...]) -> str:
-    """A digest of the stored page, the same for every reader (their values are not in it)."""
-    digest = hashlib.md5(repr(gaps).encode(), usedforsecurity=False)
+    """A digest of the stored page, the same for every reader (their values are not in it): 128 bits of SHA-256,
+    which processors compute in hardware (a 12 KB page 7.5 µs, MD5's 16.5)."""
+    digest = hashlib.sha256(repr(gaps).encode())
     for piece in pieces:
         digest.update(b"%d:" % len(piece))
         digest.update(piece)
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def _shared_headers(response, etag: str, last_modified: int, private: bool) -> tuple:
     """Every header a stored page is served with, worked out once when it is stored."""
-    headers = HttpResponse()
-    for name, value in response.items():
-        headers[name] = value
+    headers = HttpResponseBase()
+    # As the response keeps them: each was checked (encodable, one line) when the response set it.
+    headers.headers._store.update(response.headers._store)
     headers["ETag"] = etag
     headers["Last-Modified"] = http_date(last_modified)
     patch_vary_headers(headers, ["Cookie"])
@@ -429,7 +431,7 @@ def _shared_headers(response, etag: str, last_modified: int, private: bool) -> t
             stale_while_revalidate=settings.PUBLIC_STALE_WHILE_REVALIDATE,
             stale_if_error=settings.PUBLIC_STALE_IF_ERROR,
         )
-    return tuple((name.lower(), (name, value)) for name, value in headers.items())
+    return tuple(headers.headers._store.items())  # (lower-case name, (name, value)), as `_with_headers` sets them
 
 
 def _with_headers(request, response, page: _Page, status: str, changes_at: float = 0):
