@@ -106,6 +106,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.contrib.messages.context_processors.messages",
                 "newsroom.context_processors.site",
+                "stories.links.addresses",
                 _PER_VISIT,
             ],
         },

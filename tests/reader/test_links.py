@@ -49,3 +49,16 @@ def test_a_pages_addresses_follow_the_script_prefix_read_when_the_page_starts(sc
     url = reader_urls()
     assert url("stories:section", "city") == "/news/section/city/"
     assert url("stories:detail", "tram-line") == reverse("stories:detail", args=["tram-line"])
+
+
+@pytest.mark.django_db
+def test_a_page_served_under_a_script_prefix_links_under_it(client, script_prefix):
+    from tests.factories import SectionFactory, StoryFactory
+
+    story = StoryFactory(published=True, section=SectionFactory(name="City", slug="city"))
+    script_prefix("/news/")  # as the WSGI handler sets it from SCRIPT_NAME (Django's test client does not)
+    html = client.get(f"/stories/{story.slug}/").content.decode()
+    assert 'href="/news/section/city/"' in html  # a template's url()
+    assert 'href="/news/feed/"' in html
+    assert 'href="/news/static/css/site' in html  # a template's static()
+    assert 'href="/section/' not in html and 'href="/static/' not in html
