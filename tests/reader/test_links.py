@@ -52,11 +52,14 @@ def test_a_pages_addresses_follow_the_script_prefix_read_when_the_page_starts(sc
 
 
 @pytest.mark.django_db
-def test_a_page_served_under_a_script_prefix_links_under_it(client, script_prefix):
+def test_a_page_served_under_a_script_prefix_links_under_it(client, script_prefix, settings):
     from tests.factories import SectionFactory, StoryFactory
 
     story = StoryFactory(published=True, section=SectionFactory(name="City", slug="city"))
     script_prefix("/news/")  # as the WSGI handler sets it from SCRIPT_NAME (Django's test client does not)
+    # Django's static files storage keeps the address it first read for a relative STATIC_URL (a deployment has one
+    # prefix). Set again (the site's own, relative), it reads it anew, under this prefix.
+    settings.STATIC_URL = "static/"
     html = client.get(f"/stories/{story.slug}/").content.decode()
     assert 'href="/news/section/city/"' in html  # a template's url()
     assert 'href="/news/feed/"' in html
