@@ -34,6 +34,7 @@ def _next_request_checks_health() -> None:
 
 def test_a_kept_connection_at_rest_is_checked_without_asking_the_server():
     assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+    connection.close()  # a connection of its own, well within CONN_MAX_AGE: kept at the next request's start
     with connection.cursor() as cursor:
         cursor.execute("SELECT 42")
     pid = connection.connection.info.backend_pid
