@@ -64,7 +64,7 @@ def _json_list(queryset, **fields):
     )
 
 
-def _json(value):
+def json_value(value):
     """A JSON column as the driver gave it (text on some databases), read; None for an empty list."""
     return json.loads(value) if isinstance(value, str) else value
 
@@ -174,7 +174,7 @@ def sections() -> list[dict]:
     return navigation(_SECTIONS.rows(), reader_urls())
 
 
-def _on_one_row(**columns):
+def on_one_row(**columns):
     """`columns` on one row of a list only, NULL on the others: what a page needs once (the navigation, the tag
     it is of) read with its list. Which row holds them is the database's choice; `Listing` finds it."""
     first = Exact(Window(RowNumber()), 1)
@@ -215,13 +215,13 @@ def _card_values(queryset, **once):
         section_slug=F("section__slug"),
         byline_list=_byline_list(OuterRef("pk")),
         highlight_list=_highlight_list(),
-        **_on_one_row(**once),
+        **on_one_row(**once),
     )
 
 
 def _highlights(row) -> list[str]:
     """The texts of a row's highlights (its `highlight_list`), in their order."""
-    return [h["text"] for h in sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))]
+    return [h["text"] for h in sorted(json_value(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))]
 
 
 def card(row, url=reader_url) -> dict:
@@ -234,7 +234,7 @@ def card(row, url=reader_url) -> dict:
         "standfirst": row["standfirst"],
         "published_at": db_datetime(row["published_at"]),
         "section": _section(row["section_name"], row["section_slug"], url),
-        "byline": byline(_json(row["byline_list"]), url),
+        "byline": byline(json_value(row["byline_list"]), url),
         "highlights": _highlights(row),
         "image": _image(row, "wide"),
         # Live coverage running: the card says so, as the story page does.
@@ -394,9 +394,9 @@ def listing(kind: str, offset: int, limit: int, key=None) -> Listing:
         found.cards.append(card(row, url))
         # Each on one row (PostgreSQL's JSONB_AGG of no sections is NULL, where SQLite's is an empty list).
         if row["section_list"] is not None:
-            found.sections = navigation(_json(row["section_list"]), url)
+            found.sections = navigation(json_value(row["section_list"]), url)
         if row.get("subject") is not None:
-            found.subject = _json(row["subject"])
+            found.subject = json_value(row["subject"])
     return found
 
 
@@ -419,7 +419,7 @@ def feed_items(kind: str, limit: int, key=None) -> list[dict]:
                 "body": row["body_text"],
                 "published_at": published_at,
                 "section_name": row["section_name"],
-                "byline": byline(_json(row["byline_list"]), url),
+                "byline": byline(json_value(row["byline_list"]), url),
                 "updated": updated(db_datetime(row["modified_at"]), published_at),
                 "last_modified": last_modified(db_datetime(row["updated_at"]), published_at),
             }
@@ -493,7 +493,7 @@ def live_updates(items, story_url: str) -> list[dict]:
     """A story's live updates as pages show them, from their JSON: key events (pinned) first, then newest first;
     each with its time, its author's name and its permalink under the story."""
     found = []
-    for item in _json(items) or ():
+    for item in json_value(items) or ():
         author = None
         if item.get("username") is not None:
             author = name_from(item["first_name"] or "", item["last_name"] or "", item["username"])

@@ -34,13 +34,13 @@ from .reading import (
     SLUG,
     _byline_list,
     _highlight_list,
-    _json,
     _json_list,
     _lead_image,
     _live_update_list,
     _outer,
     _section,
     byline,
+    json_value,
     live_coverage,
     live_updates,
     navigation,
@@ -159,7 +159,7 @@ def _first_opinions(row) -> dict:
             "body": item["body"],
             "created_at": db_datetime(item["created_at"]),
         }
-        for item in _json(row["opinion_list"]) or ()
+        for item in json_value(row["opinion_list"]) or ()
     ]
     shown.sort(key=lambda opinion: (opinion["created_at"], opinion["pk"]), reverse=True)
     return {"opinions": shown, "total": row["opinion_total"] or 0, "close_after_days": row["close_after_days"]}
@@ -207,20 +207,20 @@ def _story_page(row) -> dict:
         "section": _section(row["section_name"], row["section_slug"], url),
         "image": _lead_image(row),
     }
-    highlights = sorted(_json(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))
-    corrections = [notice(item) for item in _json(row["correction_list"]) or ()]
-    related = [_link(item, url) for item in _json(row["related_list"]) or ()]
+    highlights = sorted(json_value(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))
+    corrections = [notice(item) for item in json_value(row["correction_list"]) or ()]
+    related = [_link(item, url) for item in json_value(row["related_list"]) or ()]
     return {
         "story": story,
         "highlights": [h["text"] for h in highlights],
-        "byline": byline(_json(row["byline_list"]), url),
-        "tags": sorted(_json(row["tag_list"]) or (), key=lambda t: t["name"].lower()),
+        "byline": byline(json_value(row["byline_list"]), url),
+        "tags": sorted(json_value(row["tag_list"]) or (), key=lambda t: t["name"].lower()),
         "corrections": sorted(corrections, key=lambda c: (c["created_at"], c["pk"])),
         "related_stories": sorted(related, key=lambda s: s["published_at"], reverse=True),
         "live": live_coverage(row, live_updates(row["live_update_list"], story["url"])),
-        "previous_story": _link(_json(row["previous_link"]), url),
-        "next_story": _link(_json(row["next_link"]), url),
-        "nav_sections": navigation(_json(row["section_list"]), url),
+        "previous_story": _link(json_value(row["previous_link"]), url),
+        "next_story": _link(json_value(row["next_link"]), url),
+        "nav_sections": navigation(json_value(row["section_list"]), url),
         "first_opinions": _first_opinions(row),
     }
 

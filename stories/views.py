@@ -195,9 +195,16 @@ def search_page(request):
     page, capped = None, False
     if form.is_valid() and form.cleaned_data["q"]:
         query = form.cleaned_data["q"]
+
+        def fetch(offset, limit):
+            found = search.results(query, offset, limit)
+            if found.sections is not None:  # read with the results
+                known_sections(request, found.sections)
+            return found.items
+
         try:
             with search.refusals(query):
-                page = list_page(request, lambda offset, limit: search.results(query, offset, limit))
+                page = list_page(request, fetch)
         except search.Refused:
             form.add_error("q", search.REFUSED_MESSAGE)  # the form shows it; no results, no pages
         else:

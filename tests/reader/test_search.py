@@ -12,7 +12,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from stories.models import Highlight, Story
-from tests.factories import HighlightFactory, StoryFactory
+from tests.factories import HighlightFactory, SectionFactory, StoryFactory
 from tests.story_admin_helpers import change_url, story_form_data
 
 pytestmark = pytest.mark.django_db
@@ -206,13 +206,16 @@ def test_restoring_a_revision_brings_back_what_finds_the_story(client, editor, d
 
 def test_the_results_page_runs_the_same_few_queries_for_one_result_or_a_full_page(client, settings):
     settings.STORIES_PER_PAGE = 5
+    section = SectionFactory(name="Transport")  # the navigation has a section to show
     counts = []
     for total in (1, 6):
         while Story.objects.count() < total:
-            StoryFactory(published=True, title="Tram line news")
+            StoryFactory(published=True, title="Tram line news", section=section)
         cache.clear()  # each measure starts cold: the budget is for a page computed afresh
         with CaptureQueriesContext(connection) as captured:
             html = _results(client, "tram")
         assert html.count("<mark>Tram</mark>") == min(total, 5)
         counts.append(len(captured))
-    assert counts[0] == counts[1] <= 3
+    # When the page's content next changes (for the page cache), the results and, on PostgreSQL, the navigation
+    # with them; SQLite's plain search reads the navigation on its own.
+    assert counts == ([2, 2] if connection.vendor == "postgresql" else [3, 3])
