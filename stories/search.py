@@ -301,16 +301,17 @@ def snippet(body: str, standfirst: str, terms: Terms) -> Markup:
     """A passage of the story for its search result, its matches marked: from the paragraph that holds the most
     different matching words (the first of them on a tie), starting a little before its first match. A story found
     by its headline or highlights alone shows its standfirst, or else its first paragraph."""
-    best, spans = None, []
-    if terms.may_be_in(body):  # a look at the markup first: a story found by its headline may hold no match
-        most = 0
-        for paragraph in html_to_paragraphs(body):
-            found = terms.spans(paragraph)
-            count = len({terms.term(paragraph[start:stop]) for start, stop in found})
-            if count > most:
-                best, spans, most = paragraph, found, count
+    # A look at the markup first: a story found by its headline may hold no match, and then needs its paragraphs only
+    # when it has no standfirst. Read once either way.
+    paragraphs = html_to_paragraphs(body) if not standfirst or terms.may_be_in(body) else []
+    best, spans, most = None, [], 0
+    for paragraph in paragraphs:
+        found = terms.spans(paragraph)
+        count = len({terms.term(paragraph[start:stop]) for start, stop in found})
+        if count > most:
+            best, spans, most = paragraph, found, count
     if best is None:
-        best = standfirst or next(iter(html_to_paragraphs(body)), "")
+        best = standfirst or next(iter(paragraphs), "")
         spans = terms.spans(best)
     first = spans[0][0] if spans else 0
     space = best.find(" ", first - SNIPPET_LEAD, first) if first > SNIPPET_LEAD else -1

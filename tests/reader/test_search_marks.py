@@ -14,6 +14,7 @@ from django.db import connection
 from stories import search
 from stories.richtext import html_to_paragraphs
 from tests.factories import StoryFactory
+from tests.reader.test_search import _results
 
 pytestmark = pytest.mark.django_db
 
@@ -30,17 +31,13 @@ TRICKY = """
 """
 
 
+def _demo_texts() -> list[str]:
+    return [path.read_text() for path in sorted((Path(settings.BASE_DIR) / "stories" / "demo").glob("*.txt"))]
+
+
 def _vocabulary() -> list[str]:
-    texts = [path.read_text() for path in sorted((Path(settings.BASE_DIR) / "stories" / "demo").glob("*.txt"))]
-    texts += [(Path(settings.BASE_DIR) / "README.md").read_text(), TRICKY]
+    texts = [*_demo_texts(), (Path(settings.BASE_DIR) / "README.md").read_text(), TRICKY]
     return sorted({word.lower() for text in texts for word in re.findall(r"[^\W_]+", text)})
-
-
-def _results(client, query):
-    response = client.get("/search/", {"q": query})
-    assert response.status_code == 200
-    html = response.content.decode()
-    return html[html.index('<ol class="results">') :]
 
 
 def _marked(html):
@@ -69,7 +66,7 @@ def test_the_stemmer_is_postgresqls_and_keeps_the_start_every_candidate_search_r
 def test_the_words_marked_are_the_words_postgresql_marks_for_what_it_looked_for(query):
     """Every demo story's text, marked here and by ts_headline with the words the query looks for: the same words,
     in order. A word the reader excluded is looked for nowhere, so it is marked nowhere."""
-    texts = [path.read_text() for path in sorted((Path(settings.BASE_DIR) / "stories" / "demo").glob("*.txt"))]
+    texts = _demo_texts()
     with connection.cursor() as cursor:
         cursor.execute("SELECT querytree(websearch_to_tsquery('english', %s))", [query])
         tree = cursor.fetchone()[0]
