@@ -111,6 +111,65 @@ def test_related_stories_share_the_section_or_a_tag_and_are_published(client):
     assert "Unrelated story" not in related and "Draft in the same section" not in html
 
 
+def _related_titles(client, story) -> list[str]:
+    html = client.get(story.get_absolute_url()).content.decode()
+    if 'id="related-heading"' not in html:
+        return []
+    related = html[html.index('id="related-heading"') :].split("</section>")[0]
+    return re.findall(r'<a href="/stories/[^"]+/">([^<]+)</a>', related)
+
+
+def _made(title, hours_ago, section, tags=(), **state):
+    story = StoryFactory(
+        title=title,
+        section=section,
+        published_at=timezone.now() - timedelta(hours=hours_ago),
+        **(state or {"published": True}),
+    )
+    story.tags.add(*tags)
+
+
+def test_related_stories_are_the_newest_four_of_the_section_and_every_shared_tag(client):
+    city, sport, arts = (SectionFactory(name=name, slug=name.lower()) for name in ("City", "Sport", "Arts"))
+    trams, bikes = TagFactory(name="Trams", slug="trams"), TagFactory(name="Bikes", slug="bikes")
+    story = StoryFactory(published=True, section=city, published_at=timezone.now() - timedelta(days=30))
+    story.tags.add(trams, bikes)
+
+    _made("An unrelated story", 0.5, arts)
+    _made("Tram strike ends", 1, sport, [trams])
+    _made("Bike lanes open", 2, arts, [bikes])
+    _made("Council meets", 3, city)
+    _made("Tram fares rise", 4, sport, [trams, bikes])
+    _made("Older city news", 5, city)
+    _made("Tram history", 48, sport, [trams])
+
+    assert _related_titles(client, story) == ["Tram strike ends", "Bike lanes open", "Council meets", "Tram fares rise"]
+
+
+def test_stories_readers_cannot_see_take_no_place_among_the_related(client):
+    city, sport = SectionFactory(name="City", slug="city"), SectionFactory(name="Sport", slug="sport")
+    trams = TagFactory(name="Trams", slug="trams")
+    story = StoryFactory(published=True, section=city, published_at=timezone.now() - timedelta(days=30))
+    story.tags.add(trams)
+
+    _made("An expired tram story", 1, sport, [trams], published=True, expires_at=timezone.now())
+    _made("A draft tram story", 1.5, sport, [trams], status="draft")
+    _made("A draft city story", 1.5, city, status="draft")
+    _made("A scheduled tram story", -2, sport, [trams], scheduled=True)
+    for hours in (2, 3, 4, 5, 6):
+        _made(f"Tram story {hours}", hours, sport, [trams])
+
+    assert _related_titles(client, story) == [f"Tram story {hours}" for hours in (2, 3, 4, 5)]
+
+
+def test_a_story_alone_in_its_section_and_tags_has_no_related_stories(client):
+    story = StoryFactory(published=True, section=SectionFactory(name="Obituaries", slug="obituaries"))
+    story.tags.add(TagFactory(name="Only here", slug="only-here"))
+    StoryFactory(published=True, section=SectionFactory(name="Sport", slug="sport"), title="Cup final")
+
+    assert _related_titles(client, story) == []
+
+
 def test_previous_and_next_stories_are_the_published_neighbours(client):
     now = timezone.now()
     older = StoryFactory(published=True, published_at=now - timedelta(hours=3), title="Older neighbour")
