@@ -41,6 +41,7 @@ from .reading import (
     _json_list,
     _lead_image,
     _live_update_list,
+    _newest,
     _outer,
     _section,
     _walked,
@@ -103,15 +104,13 @@ def _opinions(per_page):
 class _InArray(Lookup):
     """`lhs = ANY(rhs)`: a value among an array's (PostgreSQL), which its primary key's index answers."""
 
-    lookup_name = "in_array"
-
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
 
 
-def _related_ids(published, now):
+def _related_ids(now):
     """The keys of the story's related stories (depth 2 inside the story's query): the newest live stories that share
     its section or one of its tags, newest first.
 
@@ -122,39 +121,31 @@ def _related_ids(published, now):
     the benchmark, and all of them for a story that shares its section and its tags with none: 97,000 stories, 0.4
     seconds. SQLite has no arrays to gather the candidates in, and walks."""
     if connection.vendor != "postgresql":
-        own_tags = Story.tags.through.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
+        own_tags = TaggedStory.objects.filter(story_id=_outer("pk", 4)).values("tag_id")
         # A scalar subquery, probed per candidate while the reader-order index is walked: an EXISTS here would be
         # planned as a hash of every story sharing a tag, which grows with the archive.
-        shared = Subquery(
-            Story.tags.through.objects.filter(story_id=OuterRef("pk"), tag_id__in=own_tags).values("pk")[:1]
-        )
+        shared = Subquery(TaggedStory.objects.filter(story_id=OuterRef("pk"), tag_id__in=own_tags).values("pk")[:1])
         return (
-            published.alias(shared_tag=shared)
+            _newest(now)
+            .alias(shared_tag=shared)
             .filter(Q(section_id=_outer("section_id", 2)) | Q(shared_tag__isnull=False))
-            .exclude(pk=_outer("pk", 2))
-            .newest_first()
-            .values("pk")[:RELATED_STORIES]
+            .exclude(pk=_outer("pk", 2))[:RELATED_STORIES]
         )
-    in_section = (
-        published.filter(section_id=_outer("section_id", 3))
-        .exclude(pk=_outer("pk", 3))
-        .newest_first()
-        .values("pk")[:RELATED_STORIES]
-    )
+    in_section = _newest(now, section_id=_outer("section_id", 3)).exclude(pk=_outer("pk", 3))[:RELATED_STORIES]
     # A tag's newest, walked as its page walks them (the tags' table's copy of each story's time).
     by_tag = _walked(TaggedStory, now, tag_id=OuterRef("tag_id")).exclude(story_id=OuterRef("story_id"))
-    keys = ArrayField(models.BigIntegerField())
-    in_tags = Story.tags.through.objects.filter(story_id=_outer("pk", 3)).values(
+    in_tags = TaggedStory.objects.filter(story_id=_outer("pk", 3)).values(
         key=Func(ArraySubquery(by_tag[:RELATED_STORIES]), function="unnest", output_field=models.BigIntegerField())
     )
+    keys = ArrayField(models.BigIntegerField())
     candidates = Func(ArraySubquery(in_section), ArraySubquery(in_tags), function="array_cat", output_field=keys)
-    return published.filter(_InArray(F("pk"), candidates)).newest_first().values("pk")[:RELATED_STORIES]
+    return _newest(now).filter(_InArray(F("pk"), candidates))[:RELATED_STORIES]
 
 
 def _story_query(stories, *, now, opinions_per_page):
     """The story and everything its page shows around it, in ONE query (see the module)."""
     published = Story.objects.live(at=now)
-    related_ids = _related_ids(published, now)
+    related_ids = _related_ids(now)
     # The outer bound (lte/gte) lets the index start at this story instead of at one end of the archive.
     when, key = OuterRef("published_at"), OuterRef("pk")
     older = Q(published_at__lte=when) & (Q(published_at__lt=when) | Q(pk__lt=key))

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.explain import _walk
 from stories import reading, search
 from stories.models import Opinion, Profile, Section, Status, Story, StoryQuerySet, Tag
 from tests.factories import StoryFactory
@@ -122,10 +123,12 @@ def test_an_author_page_walks_the_bylines_index_newest_first(archive):
     assert "Sort" not in text
 
 
-def _rows_read(node) -> int:
+def _rows_read(plan) -> int:
     """The rows every node of an EXPLAIN ANALYZE plan returned or read and dropped (the figures are per loop)."""
-    per_loop = node["Actual Rows"] + node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Join Filter", 0)
-    return per_loop * node["Actual Loops"] + sum(_rows_read(child) for child in node.get("Plans", []))
+    removed = ("Rows Removed by Filter", "Rows Removed by Join Filter")
+    return sum(
+        (node["Actual Rows"] + sum(node.get(key, 0) for key in removed)) * node["Actual Loops"] for node in _walk(plan)
+    )
 
 
 def test_a_story_page_reads_few_rows_for_a_story_that_shares_nothing(archive, client):
