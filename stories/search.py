@@ -18,13 +18,14 @@ an empty result with a message instead of an error page.
 import contextlib
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 
 import Stemmer
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import DataError, InternalError, connection, transaction
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, TextField
+from django.db import DataError, InternalError, connection, connections, router, transaction
+from django.db.models import DateTimeField, Exists, F, FloatField, Func, OuterRef, Q, Subquery, TextField, Value
 from django.forms.renderers import Jinja2
 from django.utils import timezone
 from markupsafe import Markup
@@ -139,14 +140,17 @@ def matching(queryset, text):
     return queryset
 
 
-def ranked(queryset, text, offset: int = 0, limit: int = MAX_RANKED):
+def ranked(queryset, text, offset: int = 0, limit: int = MAX_RANKED, *, by_index_at=None):
     """The stories matching `text` from `offset` (at most `limit`), best first, with what their results show, the
     words the database looked for (`looked_for`: the query's tree, its words as stored in each story's vector) and,
     on one row, the navigation's sections (PostgreSQL).
 
     The newest MAX_RANKED matches are ranked on their keys and vectors alone; only the page's stories are then read
-    whole (ranked with their bodies and headlines, 200 rows cost PostgreSQL 0.1 ms more)."""
-    newest = matching(queryset, text).newest_first().values("pk")[:MAX_RANKED]
+    whole (ranked with their bodies and headlines, 200 rows cost PostgreSQL 0.1 ms more). With `by_index_at` (the
+    time `queryset` is live at), those newest matches come in time order from the RUM index (`by_index`), stories
+    published at the very same moment in the index's order; without it, the database walks or sorts."""
+    found = matching(queryset, text)
+    newest = (found.order_by(_age(by_index_at)) if by_index_at else found.newest_first()).values("pk")[:MAX_RANKED]
     query = _query(text)
     order = ("-rank", "-published_at", "-pk")
 
@@ -167,16 +171,102 @@ def ranked(queryset, text, offset: int = 0, limit: int = MAX_RANKED):
     )
 
 
-# A page of ranked results, built by the ORM once per process and page position (building it took longer than
-# PostgreSQL took to plan and run it) with a marker for the reader's words, which clean_query leaves as it is.
-# Planned for the words each time: the generic plan of a prepared search took 21 ms where the plan for the words
-# took 6 (compiled.planned_each_time).
+# A page of ranked results, built by the ORM once per process, page position and way to the newest matches (building
+# it took longer than PostgreSQL took to plan and run it) with a marker for the reader's words, which clean_query
+# leaves as it is. Planned for the words each time: the generic plan of a prepared search took 21 ms where the plan
+# for the words took 6 (compiled.planned_each_time).
 _RANKED = CompiledQuery(
-    lambda offset, limit, now, words: ranked(Story.objects.live(at=now), words, offset, limit),
+    lambda offset, limit, indexed, now, words: ranked(
+        Story.objects.live(at=now), words, offset, limit, by_index_at=now if indexed else None
+    ),
     now=NOW,
     words=Marker("zqxsearchwordsmarker918273645"),
     prepared=False,
 )
+
+
+# --- The way to the newest matches ----------------------------------------------------------------------------------
+#
+# A RUM index (migration 0019, where PostgreSQL has the extension) keeps each story's publication time beside its
+# words and hands out a word's matches newest first. It reads every match to sort them, though: at 100,000 stories
+# (bench/run.py), 0.7 ms for a word in 2 % of the stories, where finding and sorting its 2,000 rows took 3.3 ms, but
+# 43 ms for a word in 91 %, where walking the newest stories (story_feed_idx) until 200 match takes 0.8. PostgreSQL's
+# estimate of the index's cost does not see that sort, so the way is chosen here, from the statistics PostgreSQL
+# keeps of the vectors' words (their most common words and the share of stories holding each).
+
+SEARCH_INDEX = "story_search_newest_idx"
+# Walking one story costs about as much as three matches the index hands out (measured on the benchmark: 1 µs and
+# 0.35 µs).
+WALK_IN_MATCHES = 3
+STATISTICS_SECONDS = 600  # how long a process keeps what it read of the statistics
+
+
+@dataclass(frozen=True)
+class WordStatistics:
+    """What a database holds for the choice: whether the index is there, how many stories, and the share of stories
+    holding each of their most common words (`rare`: at most what a word outside that list holds)."""
+
+    indexed: bool = False
+    stories: float = 0
+    shares: dict[str, float] = field(default_factory=dict)
+    rare: float = 0.005  # PostgreSQL's own guess without statistics
+
+
+_STATISTICS_SQL = """
+SELECT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass(%s) AND indisvalid),
+       c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'search_vector'
+WHERE c.oid = 'stories_story'::regclass
+"""
+_read_statistics: dict[str, tuple[float, WordStatistics]] = {}
+
+
+def word_statistics(alias: str) -> WordStatistics:
+    """The statistics of the database `alias` (PostgreSQL), read at most once every STATISTICS_SECONDS a process."""
+    now = time.monotonic()
+    kept = _read_statistics.get(alias)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_STATISTICS_SQL, [SEARCH_INDEX])
+        indexed, stories, words, shares = cursor.fetchone()
+    # The shares list each word's, then the least and the greatest of them and the share of empty vectors.
+    found = WordStatistics(indexed, max(stories, 0))
+    if words and shares:
+        found = WordStatistics(indexed, max(stories, 0), dict(zip(words, shares, strict=False)), shares[len(words)])
+    _read_statistics[alias] = (now + STATISTICS_SECONDS, found)
+    return found
+
+
+def by_index(text: str, statistics: WordStatistics) -> bool:
+    """Whether a search for `text` (clean_query's) finds its newest matches cheaper in the RUM index than by walking:
+    the index reads all of a word's matches, the walk MAX_RANKED of them among the stories it passes.
+
+    Only plain words are weighed, each as the English stemmer stores it; the rarest the statistics list stands for
+    all of them (words joined by "and" match no more often than it). Words the statistics do not list are rarer than
+    any they do, unless they are stop words, which match nothing and are not looked for: the others decide. "Or",
+    phrases and negations go the walk's way, as every search did before the index."""
+    if not statistics.indexed or not _PLAIN.fullmatch(text):
+        return False
+    words = set(text.lower().split())
+    if not words or "or" in words:
+        return False
+    listed = [statistics.shares[w] for w in map(_STEMMER.stemWord, words) if w in statistics.shares]
+    share = min(listed, default=statistics.rare)
+    return share * statistics.stories < WALK_IN_MATCHES * MAX_RANKED / share
+
+
+def _age(at):
+    """How long before `at` each story was published (RUM's `<=|`): the order its index hands matches out in."""
+    return Func(
+        F("published_at"),
+        Value(at, output_field=DateTimeField()),
+        arg_joiner=" <=| ",
+        template="(%(expressions)s)",
+        output_field=FloatField(),
+    )
 
 
 @dataclass
@@ -192,7 +282,9 @@ def results(text, offset: int, limit: int) -> Results:
     time and section, and its headline and a snippet as HTML, matches in <mark>, everything else escaped."""
     found = Results()
     if full_text():
-        rows = _RANKED.rows((offset, limit), now=timezone.now(), words=clean_query(text))
+        words = clean_query(text)
+        indexed = by_index(words, word_statistics(router.db_for_read(Story)))
+        rows = _RANKED.rows((offset, limit, indexed), now=timezone.now(), words=words)
         terms = Stemmed(rows[0]["looked_for"]) if rows else Terms()
         for row in rows:
             if row["section_list"] is not None:

@@ -150,7 +150,8 @@ def test_a_story_page_reads_few_rows_for_a_story_that_shares_nothing(archive, cl
 
 @pytest.mark.parametrize(
     ("word", "index"),
-    [("story", "story_"), ("2999", "story_search_vector_idx")],
+    # A rare word's matches come from either index on the stored vectors: the GIN or the RUM one (search.by_index).
+    [("story", ["story_"]), ("2999", ["story_search_vector_idx", search.SEARCH_INDEX])],
     ids=["a word in every story", "a word in one story"],
 )
 @pytest.mark.parametrize(
@@ -164,7 +165,7 @@ def test_a_story_page_reads_few_rows_for_a_story_that_shares_nothing(archive, cl
 def test_a_search_reads_the_stored_vectors_through_an_index(archive, word, index, queryset):
     text = plan(queryset(word), seqscan=False)
 
-    assert f" {index}" in text
+    assert any(f" {name}" in text for name in index)
     assert "Seq Scan on stories_story" not in text
     # Matching and ranking read each story's stored vector; nothing parses a headline or body again.
     assert "to_tsvector" not in text
