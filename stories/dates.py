@@ -17,9 +17,15 @@ def format_time(value: datetime) -> str:
     return f"{value.hour % 12 or 12}:{value.minute:02d} {'PM' if value.hour >= 12 else 'AM'}"
 
 
-def local(value: datetime) -> datetime:
-    """`value` in the current time zone (`TIME_ZONE` unless a request activated another); naive values as they are."""
-    return timezone.localtime(value) if timezone.is_aware(value) else value
+def local(value: datetime, zone=None) -> datetime:
+    """`value` in `zone`, by default the current time zone (`TIME_ZONE` unless a request activated another); naive
+    values as they are.
+
+    Reading the current time zone takes 3 µs (a context-local lookup): a page with a dozen dates reads it once and
+    passes it (`stories.templating`'s filters take it from the page's context, `TIME_ZONE`)."""
+    if value.utcoffset() is None:
+        return value
+    return value.astimezone(zone or timezone.get_current_timezone())
 
 
 def format_local(value: datetime) -> str:
@@ -27,9 +33,9 @@ def format_local(value: datetime) -> str:
     return format_datetime(local(value))
 
 
-def iso(value) -> str:
-    """`value` in the current time zone in ISO 8601, to the second; empty without a date.
+def iso(value, zone=None) -> str:
+    """`value` in `zone` (by default the current time zone) in ISO 8601, to the second; empty without a date.
 
     Django's `date:'c'` keeps microseconds, which HTML's `datetime` refuses (three fraction digits at most).
     """
-    return local(value).isoformat(timespec="seconds") if value is not None else ""
+    return local(value, zone).isoformat(timespec="seconds") if value is not None else ""

@@ -9,6 +9,7 @@ for (16:9, 4:3, 1:1), names the newsroom as publisher with its logo, and as auth
 import json
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 
@@ -66,6 +67,7 @@ def ld_json(data) -> str:
 def news_article(page, canonical_url) -> str:
     """The story page's schema.org NewsArticle, as JSON for its <script type="application/ld+json">."""
     story = page["story"]
+    zone = timezone.get_current_timezone()  # read once for the article's dates
     people = []
     for person in page["byline"]:
         entry = {"@type": "Person", "name": person["name"]}
@@ -84,9 +86,9 @@ def news_article(page, canonical_url) -> str:
         "url": canonical_url,
         "headline": story["title"],
         "image": images,
-        "datePublished": iso(story["published_at"]) or None,
+        "datePublished": iso(story["published_at"], zone) or None,
         # When readers were last told it changed (a substantive change, a notice), not a typo's time.
-        "dateModified": iso(story["updated"] or story["created_at"]),
+        "dateModified": iso(story["updated"] or story["created_at"], zone),
         # No byline: the story is the newsroom's own (Google wants an author on every article).
         "author": people or [{"@type": "Organization", "name": organisation["name"], "url": organisation["url"]}],
         "publisher": organisation,
@@ -102,7 +104,8 @@ def news_article(page, canonical_url) -> str:
     # schema.org's `correction`: what was wrong or unclear (an update or an editor's note is not one).
     if correcting := [c for c in page["corrections"] if c["correcting"]]:
         data["correction"] = [
-            {"@type": "CorrectionComment", "text": c["text"], "datePublished": iso(c["created_at"])} for c in correcting
+            {"@type": "CorrectionComment", "text": c["text"], "datePublished": iso(c["created_at"], zone)}
+            for c in correcting
         ]
     if page.get("live") and page["live"]["started_at"] is not None:
         _live_blog_posting(data, page["live"], story["updated"] or story["created_at"])
