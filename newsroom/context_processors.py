@@ -1,15 +1,13 @@
 from functools import partial
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from stories.navigation import nav_sections
 
 
 def site(request):
-    """The site's name and canonical origin, for page titles and meta tags, its navigation, and the time zone its
-    dates are shown in (read once for the page's dozen dates: stories.dates.local).
+    """The site's name and canonical origin, for page titles and meta tags, and its navigation.
 
     `nav_sections` is lazy: a page whose template never shows the navigation
     (the admin, feeds) costs no query, and a view that already read the list
@@ -19,5 +17,4 @@ def site(request):
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL.rstrip("/"),
         "nav_sections": SimpleLazyObject(partial(nav_sections, request)),
-        "TIME_ZONE": timezone.get_current_timezone(),
     }

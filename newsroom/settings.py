@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "newsroom.context_processors.site",
                 "stories.links.addresses",
+                "stories.templating.page_zone",
                 _PER_VISIT,
             ],
         },

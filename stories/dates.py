@@ -22,7 +22,7 @@ def local(value: datetime, zone=None) -> datetime:
     values as they are.
 
     Reading the current time zone takes 3 µs (a context-local lookup): a page with a dozen dates reads it once and
-    passes it (`stories.templating`'s filters take it from the page's context, `TIME_ZONE`)."""
+    passes it (`stories.templating`'s filters take it from the page's context, `page_zone`)."""
     if value.utcoffset() is None:
         return value
     return value.astimezone(zone or timezone.get_current_timezone())

@@ -108,7 +108,7 @@ def news_article(page, canonical_url) -> str:
             for c in correcting
         ]
     if page.get("live") and page["live"]["started_at"] is not None:
-        _live_blog_posting(data, page["live"], story["updated"] or story["created_at"])
+        _live_blog_posting(data, page["live"], story["updated"] or story["created_at"], zone)
     return ld_json(data)
 
 
@@ -116,15 +116,15 @@ def news_article(page, canonical_url) -> str:
 UPDATE_HEADLINE_LENGTH = 110
 
 
-def _live_blog_posting(data: dict, live: dict, modified) -> None:
+def _live_blog_posting(data: dict, live: dict, modified, zone) -> None:
     """Make a story's NewsArticle a LiveBlogPosting (schema.org): its coverage times and its updates, each a
     BlogPosting with its permalink. Kept so once the coverage ends: the page is still the record of it."""
     data["@type"] = "LiveBlogPosting"
-    data["coverageStartTime"] = iso(live["started_at"])
+    data["coverageStartTime"] = iso(live["started_at"], zone)
     if live["ended_at"] is not None:
-        data["coverageEndTime"] = iso(live["ended_at"])
+        data["coverageEndTime"] = iso(live["ended_at"], zone)
     # The last update is news: a search engine's "updated" time of a live page.
-    data["dateModified"] = iso(max(filter(None, [modified, live["last_update_at"]])))
+    data["dateModified"] = iso(max(filter(None, [modified, live["last_update_at"]])), zone)
     posts = []
     for update in live["updates"]:
         text = " ".join(plain_text(update["body"]).split())
@@ -134,8 +134,8 @@ def _live_blog_posting(data: dict, live: dict, modified) -> None:
                 "@type": "BlogPosting",
                 "headline": headline,
                 "articleBody": text,
-                "datePublished": iso(update["created_at"]),
-                "dateModified": iso(update["updated_at"]),
+                "datePublished": iso(update["created_at"], zone),
+                "dateModified": iso(update["updated_at"], zone),
                 "url": data["url"] + "#" + update["anchor"],
             }
         )

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import Stemmer
 from django import forms
@@ -232,10 +232,10 @@ def word_statistics(alias: str) -> WordStatistics:
     with connections[alias].cursor() as cursor:
         cursor.execute(_STATISTICS_SQL, [SEARCH_INDEX])
         indexed, stories, words, shares = cursor.fetchone()
-    # The shares list each word's, then the least and the greatest of them and the share of empty vectors.
-    found = WordStatistics(indexed, max(stories, 0))
+    found = WordStatistics(indexed, max(stories, 0))  # -1 stories: never counted
     if words and shares:
-        found = WordStatistics(indexed, max(stories, 0), dict(zip(words, shares, strict=False)), shares[len(words)])
+        # The shares list each word's, then the least and the greatest of them and the share of empty vectors.
+        found = replace(found, shares=dict(zip(words, shares, strict=False)), rare=shares[len(words)])
     _read_statistics[alias] = (now + STATISTICS_SECONDS, found)
     return found
 

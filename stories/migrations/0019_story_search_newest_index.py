@@ -7,7 +7,7 @@ time beside its words (`rum_tsvector_addon_ops`), so the matches come out of the
 read, not 2,000.
 
 RUM is an extension (Debian's `postgresql-NN-rum`, which scripts/ensure-postgres installs). Without it, or without
-the right to create it, this migration builds nothing and says so, and search walks as before (stories.search_order
+the right to create it, this migration builds nothing and says so, and search walks as before (stories.search.by_index
 tells which way each search goes). To build the index later: `CREATE EXTENSION rum` as a superuser, then
 `manage.py migrate stories 0018 && manage.py migrate stories`.
 """

@@ -77,7 +77,7 @@ def test_dates_are_written_in_the_pages_time_zone_and_else_in_the_current_one():
     )
     moment = datetime(2025, 7, 24, 20, 14, tzinfo=UTC)
     with timezone.override("America/New_York"):
-        shown = env.get_template("page").render(moment=moment, TIME_ZONE=zoneinfo.ZoneInfo("Asia/Kolkata"))
+        shown = env.get_template("page").render(moment=moment, page_zone=zoneinfo.ZoneInfo("Asia/Kolkata"))
         unset = env.get_template("page").render(moment=moment)
 
     # The page's zone (the context processor's), and in a macro without the page's context the current one.
