@@ -90,3 +90,63 @@ def test_numbered_sql_refuses_a_placeholder_django_does_not_write():
 
     with pytest.raises(ImproperlyConfigured):
         _numbered("SELECT %s, %b", [1, 2], {})
+
+
+def _on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the kept cursor runs the numbered SQL of PostgreSQL")
+    return connection
+
+
+def test_one_kept_cursor_runs_every_numbered_query_of_a_connection():
+    connection = _on_postgresql()
+    now = timezone.now()
+    StoryFactory(published=True, title="Kept", published_at=now - timedelta(days=1))
+
+    assert [row["name"] for row in TITLES.rows((0, 10), before=now)] == ["Kept"]
+    kept = connection._raw_cursor
+    assert [row["name"] for row in TITLES.rows((0, 10), before=now - timedelta(days=2))] == []
+    assert connection._raw_cursor is kept and not kept.closed
+
+
+def test_a_new_connection_gets_a_new_cursor_and_a_closed_one_is_made_again():
+    connection = _on_postgresql()
+    now = timezone.now()
+    StoryFactory(published=True, title="Again", published_at=now - timedelta(days=1))
+    TITLES.rows((0, 10), before=now)
+    first = connection._raw_cursor
+
+    first.close()  # as `with connection.raw_cursor()` would
+    assert [row["name"] for row in TITLES.rows((0, 10), before=now)] == ["Again"]
+    second = connection._raw_cursor
+    assert second is not first and second.connection is connection.connection
+
+
+def test_the_kept_cursor_reads_datetimes_in_the_connections_time_zone():
+    connection = _on_postgresql()
+    when = datetime(2025, 7, 24, 20, 14, 5, tzinfo=UTC)
+    StoryFactory(published=True, title="Zoned", published_at=when)
+    at = CompiledQuery(
+        lambda *, before: Story.objects.filter(published_at__lt=before).values("published_at"),
+        before=Marker(datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC), adapt=_db_time),
+    )
+
+    (row,) = at.rows(before=when + timedelta(seconds=1))
+    assert row["published_at"] == when
+    assert row["published_at"].tzinfo == connection.timezone
+
+
+def test_after_a_failed_query_the_kept_cursor_runs_the_next_one():
+    from django.db import DatabaseError, transaction
+
+    connection = _on_postgresql()
+    now = timezone.now()
+    StoryFactory(published=True, title="After", published_at=now - timedelta(days=1))
+    TITLES.rows((0, 10), before=now)
+    cursor = connection.raw_cursor()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        cursor.execute("SELECT 1 / $1", [0])
+
+    assert [row["name"] for row in TITLES.rows((0, 10), before=now)] == ["After"]
