@@ -8,6 +8,8 @@ import re
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from stories import images, renditions
@@ -177,3 +179,21 @@ def test_a_section_is_described_by_its_own_words(client):
 def test_pages_robots_may_not_index_keep_noindex(client):
     assert _meta(client.get("/search/?q=x").content.decode(), "robots") == ["noindex"]
     assert _meta(client.get("/no-such-page/").content.decode(), "robots") == ["noindex"]
+
+
+_JSON_TEXT = st.text(alphabet=st.sampled_from("aé <>&/\"\\'\n\t\x00\x1f\u2028\u2029😀"), max_size=12)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES)
+def test_structured_data_is_the_standard_librarys_json_with_a_scripts_escapes(value):
+    from stories.metadata import ld_json
+
+    written = ld_json(value)
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert written == expected.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    assert "</script" not in written.lower() and json.loads(written) == value

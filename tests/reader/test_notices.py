@@ -45,7 +45,7 @@ def test_the_page_lists_every_notice_newest_first_with_its_kind_time_and_story(c
     html = response.content.decode()
     assert _texts(html) == [
         "This story was written with the port authority.",
-        "The mayor&#x27;s name was misspelt.",
+        "The mayor&#39;s name was misspelt.",
         "The harbour reopens on Monday.",
         "The vote was 31 to 12.",
     ]

@@ -76,7 +76,7 @@ def test_corrections_are_shown_with_their_dates(client):
     Correction.objects.create(story=story, kind=Correction.Kind.UPDATE, text="The vote count was added.")
     html = client.get(story.get_absolute_url()).content.decode()
     assert "Corrections and updates" in html
-    assert "An earlier version misspelled the mayor&#x27;s name." in html
+    assert "An earlier version misspelled the mayor&#39;s name." in html
     assert html.index("misspelled") < html.index("vote count was added")
     # Each under its kind, as a heading, with its time.
     assert '<h4 class="notice-kind">Correction</h4>' in html and '<h4 class="notice-kind">Update</h4>' in html

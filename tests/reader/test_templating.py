@@ -86,3 +86,19 @@ def test_dates_are_written_in_the_pages_time_zone_and_else_in_the_current_one():
         " 2025-07-25T01:44:00+05:30 2025-07-24T16:14:00-04:00"
     )
     assert unset.startswith('<time datetime="2025-07-24T16:14:00-04:00">Jul 24, 2025, 4:14 PM</time>')
+
+
+@given(st.text(alphabet=st.sampled_from("ab <>&'\"\r\n\t\u2028é"), max_size=40))
+def test_line_breaks_are_written_as_djangos_filter_writes_them(text):
+    from django.template.defaultfilters import linebreaksbr
+
+    env = _environment(page="{{ text|linebreaksbr }}")
+    # The same characters escaped, each as Jinja2 escapes it on the rest of the page.
+    expected = linebreaksbr(text).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
+    assert env.get_template("page").render(text=text) == expected
+
+
+def test_line_breaks_of_markup_keep_its_tags_and_of_text_escape_them():
+    env = _environment(page="{{ text|linebreaksbr }}")
+    assert env.get_template("page").render(text="<b>Bold</b>\r\nnext") == "&lt;b&gt;Bold&lt;/b&gt;<br>next"
+    assert env.get_template("page").render(text=Markup("<b>Bold</b>\rnext")) == "<b>Bold</b><br>next"
