@@ -43,11 +43,11 @@ def page_zone(request) -> dict:
     return {"page_zone": timezone.get_current_timezone()}
 
 
-# The reader templates' `timestamp` and `iso` filters: in the page's zone, else the current one (in a macro imported
-# without the page's context).
+# The reader templates' `timestamp` and `iso` filters: in the zone given, else the page's, else the current one (in a
+# macro imported without the page's context).
 @jinja2.pass_context
-def _page_timestamp(context, value) -> str:
-    return timestamp(value, context.get("page_zone"))
+def _page_timestamp(context, value, zone=None) -> str:
+    return timestamp(value, zone or context.get("page_zone"))
 
 
 @jinja2.pass_context

@@ -102,3 +102,22 @@ def test_line_breaks_of_markup_keep_its_tags_and_of_text_escape_them():
     env = _environment(page="{{ text|linebreaksbr }}")
     assert env.get_template("page").render(text="<b>Bold</b>\r\nnext") == "&lt;b&gt;Bold&lt;/b&gt;<br>next"
     assert env.get_template("page").render(text=Markup("<b>Bold</b>\rnext")) == "<b>Bold</b><br>next"
+
+
+def test_a_story_card_writes_its_date_in_the_zone_its_page_gives_it():
+    from django.template.loader import get_template
+
+    card = {
+        "pk": 7,
+        "title": "Harbour",
+        "url": "/stories/harbour/",
+        "published_at": datetime(2025, 7, 24, 20, 14, tzinfo=UTC),
+    }
+    page = '{% from "stories/_story_card.html" import story_card %}{{ story_card(story, zone=page_zone) }}'
+    env = get_template("stories/story_list.html", using="jinja2").template.environment
+    with timezone.override("America/New_York"):
+        given = env.from_string(page).render(story=card, page_zone=zoneinfo.ZoneInfo("Asia/Kolkata"))
+        current = env.from_string(page).render(story=card, page_zone=None)
+
+    assert '<time datetime="2025-07-25T01:44:00+05:30">' in given
+    assert '<time datetime="2025-07-24T16:14:00-04:00">' in current
