@@ -210,20 +210,35 @@ CARD_FIELDS = (
 )
 
 
-def _card_values(queryset, **once):
+def _card_values(queryset, *, lead=False, **once):
+    """The cards' columns, and what the page reads once (`once`, on one row).
+
+    A card's highlights are shown by the front page's lead card alone: with `lead` the newest row reads its
+    highlights, and no other row does. Every card's read cost PostgreSQL a subquery each, 0.5 ms of a list of 21
+    that showed none of them.
+    """
+    lead_only = {}
+    if lead:
+        newest = Exact(Window(RowNumber(), order_by=[F("published_at").desc(), F("pk").desc()]), 1)
+        lead_only["highlight_list"] = Case(When(newest, then=_highlight_list()), output_field=JSONField())
     return queryset.values(
         *CARD_FIELDS,
         section_name=F("section__name"),
         section_slug=F("section__slug"),
         byline_list=_byline_list(OuterRef("pk")),
-        highlight_list=_highlight_list(),
+        **lead_only,
         **on_one_row(**once),
     )
 
 
+def _lead_card_values(queryset, **once):
+    return _card_values(queryset, lead=True, **once)
+
+
 def _highlights(row) -> list[str]:
-    """The texts of a row's highlights (its `highlight_list`), in their order."""
-    return [h["text"] for h in sorted(json_value(row["highlight_list"]) or (), key=lambda h: (h["position"], h["pk"]))]
+    """The texts of a row's highlights (its `highlight_list`; none read), in their order."""
+    listed = json_value(row.get("highlight_list")) or ()
+    return [h["text"] for h in sorted(listed, key=lambda h: (h["position"], h["pk"]))]
 
 
 def card(row, url=reader_url) -> dict:
@@ -338,7 +353,9 @@ _MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": SLUG, "sectio
 
 def _compiled_list(kind: str, values=_card_values, once=None) -> CompiledQuery:
     def build(offset, limit, now, key=None):
-        return _page_by_keys(_KEYS[kind](now, key), offset, limit, values, **(once(key) if once else {}))
+        # The front page's first page leads with its newest story (stories/home.html).
+        read = _lead_card_values if kind == "front" and offset == 0 and values is _card_values else values
+        return _page_by_keys(_KEYS[kind](now, key), offset, limit, read, **(once(key) if once else {}))
 
     markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}
     return CompiledQuery(build, **markers)

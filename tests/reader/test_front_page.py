@@ -212,3 +212,25 @@ def test_a_filtered_feed_shows_the_readers_values_in_the_form(client):
     assert _form_templates(response)  # rendered for this reader
     assert 'value="tram"' in response.text
     assert 'class="field-error"' in response.text
+
+
+def test_only_the_lead_card_reads_its_highlights_and_shows_them_in_their_order(client):
+    from stories import reading
+
+    city = SectionFactory(name="City", slug="city")
+    older = _story("Older story", days_ago=2, section=city)
+    lead = _story("Lead story", days_ago=1, section=city)
+    lead.highlights.all().delete()
+    for position, text in [(2, "Second point."), (1, "First point.")]:
+        HighlightFactory(story=lead, position=position, text=text)
+
+    html = client.get("/").content.decode()
+    assert html.index("First point.") < html.index("Second point.") < html.index("Older story")
+    assert not any(h.text in html for h in older.highlights.all())
+
+    front = reading.listing("front", 0, 21).cards
+    assert [c["title"] for c in front] == ["Lead story", "Older story"]
+    assert front[0]["highlights"] == ["First point.", "Second point."] and front[1]["highlights"] == []
+    # The second page, a section's, a tag's: no lead, no highlights read.
+    assert reading.listing("front", 1, 21).cards[0]["highlights"] == []
+    assert reading.listing("section", 0, 21, "city").cards[0]["highlights"] == []
