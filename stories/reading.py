@@ -1,15 +1,16 @@
 """What the reader pages read: plain rows, each page's data in as few queries as it can be.
 
-The templates get dicts, not model instances: a list page is one query (its stories with their section,
-byline and highlights folded in as JSON by the database), the story page one for the story and everything
-around it (`stories.story_page`). Building model instances, managers and prefetches cost more than the
-queries themselves. Queries whose shape is the same on every page are built by the ORM once per process
-(`CompiledQuery`) and run with each page's arguments; PostgreSQL then runs them as prepared statements.
+The templates get dicts, not model instances: a list page is one query (its stories with their section and
+byline, and the front page's lead story's highlights, folded in as JSON by the database), the story page one for
+the story and everything around it (`stories.story_page`). Building model instances, managers and prefetches
+cost more than the queries themselves. Queries whose shape is the same on every page are built by the ORM once per
+process (`CompiledQuery`) and run with each page's arguments; PostgreSQL then runs them as prepared statements.
 
 Every read goes through `Story.objects.live()`, so drafts, stories in review and scheduled stories never reach
 a reader.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -210,29 +211,26 @@ CARD_FIELDS = (
 )
 
 
-def _card_values(queryset, *, lead=False, **once):
+def _card_values(queryset, *, lead=False, bylines=True, **once):
     """The cards' columns, and what the page reads once (`once`, on one row).
 
     A card's highlights are shown by the front page's lead card alone: with `lead` the newest row reads its
     highlights, and no other row does. Every card's read cost PostgreSQL a subquery each, 0.5 ms of a list of 21
-    that showed none of them.
+    that showed none of them. Without `bylines` no row reads its byline (an author's page: its heading names them).
     """
-    lead_only = {}
+    columns = {}
+    if bylines:
+        columns["byline_list"] = _byline_list(OuterRef("pk"))
     if lead:
         newest = Exact(Window(RowNumber(), order_by=[F("published_at").desc(), F("pk").desc()]), 1)
-        lead_only["highlight_list"] = Case(When(newest, then=_highlight_list()), output_field=JSONField())
+        columns["highlight_list"] = Case(When(newest, then=_highlight_list()), output_field=JSONField())
     return queryset.values(
         *CARD_FIELDS,
         section_name=F("section__name"),
         section_slug=F("section__slug"),
-        byline_list=_byline_list(OuterRef("pk")),
-        **lead_only,
+        **columns,
         **on_one_row(**once),
     )
-
-
-def _lead_card_values(queryset, **once):
-    return _card_values(queryset, lead=True, **once)
 
 
 def _highlights(row) -> list[str]:
@@ -251,7 +249,7 @@ def card(row, url=reader_url) -> dict:
         "standfirst": row["standfirst"],
         "published_at": db_datetime(row["published_at"]),
         "section": _section(row["section_name"], row["section_slug"], url),
-        "byline": byline(json_value(row["byline_list"]), url),
+        "byline": byline(json_value(row.get("byline_list")), url),
         "highlights": _highlights(row),
         "image": _image(row, "wide"),
         # Live coverage running: the card says so, as the story page does.
@@ -353,8 +351,11 @@ _MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": SLUG, "sectio
 
 def _compiled_list(kind: str, values=_card_values, once=None) -> CompiledQuery:
     def build(offset, limit, now, key=None):
-        # The front page's first page leads with its newest story (stories/home.html).
-        read = _lead_card_values if kind == "front" and offset == 0 and values is _card_values else values
+        read = values
+        if values is _card_values:
+            # The front page's first page leads with its newest story (stories/home.html); an author's page names
+            # the author in its heading, and its cards leave the byline out (stories/story_list.html).
+            read = functools.partial(_card_values, lead=kind == "front" and offset == 0, bylines=kind != "author")
         return _page_by_keys(_KEYS[kind](now, key), offset, limit, read, **(once(key) if once else {}))
 
     markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}

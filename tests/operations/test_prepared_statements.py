@@ -161,8 +161,8 @@ def test_a_list_whose_best_plan_depends_on_its_values_is_planned_each_time(clien
     page_queries = _request_past_the_threshold(client, _listing_url(listing))
 
     prepared = _prepared_statements()
-    # The page's list: story cards (their highlights), or ranked search results (with the words looked for).
-    listed = [sql for sql in page_queries if '"highlight_list"' in sql or "querytree" in sql.lower()]
+    # The page's list: story cards (their bylines), or ranked search results (with the words looked for).
+    listed = [sql for sql in page_queries if '"byline_list"' in sql or "querytree" in sql.lower()]
     assert listed
     assert not [sql[:200] for sql in listed if sql in prepared]
     assert [sql for sql in page_queries if sql in prepared], "the other queries of the page are prepared"

@@ -234,3 +234,19 @@ def test_only_the_lead_card_reads_its_highlights_and_shows_them_in_their_order(c
     # The second page, a section's, a tag's: no lead, no highlights read.
     assert reading.listing("front", 1, 21).cards[0]["highlights"] == []
     assert reading.listing("section", 0, 21, "city").cards[0]["highlights"] == []
+
+
+def test_an_authors_page_reads_no_bylines_and_other_lists_read_theirs(client):
+    from stories import reading
+
+    ann = UserFactory(username="ann", first_name="Ann", last_name="Lee")
+    ann.profile.slug = "ann-lee"
+    ann.profile.save()
+    story = _story("Tram line approved")
+    story.authors.set([ann, UserFactory(username="bo", first_name="Bo", last_name="Kim")])
+
+    (card,) = reading.listing("author", 0, 21, "ann-lee").cards
+    assert card["title"] == "Tram line approved" and card["byline"] == []
+    html = client.get("/authors/ann-lee/").content.decode()
+    assert "Tram line approved" in html and "Bo Kim" not in html
+    assert [p["name"] for p in reading.listing("front", 0, 21).cards[0]["byline"]] == ["Ann Lee", "Bo Kim"]
