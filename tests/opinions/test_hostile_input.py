@@ -45,7 +45,7 @@ def test_markup_and_javascript_links_come_out_as_text(client):
     workflow.moderate(Opinion.objects.get(), None, OpinionStatus.APPROVED)
     html = client.get(story.get_absolute_url()).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&lt;a href=&quot;javascript:alert(2)&quot;&gt;click&lt;/a&gt; javascript:alert(3)" in html
+    assert "&lt;a href=&#34;javascript:alert(2)&#34;&gt;click&lt;/a&gt; javascript:alert(3)" in html
     assert "&lt;img src=x onerror=alert(4)&gt;" in html
     assert_inert(html)
 

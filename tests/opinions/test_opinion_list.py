@@ -70,7 +70,7 @@ def test_text_is_plain_escaped_with_line_breaks_kept_and_links_not_clickable(cli
     section = _section(client, story)
     assert "&lt;b&gt;Bold&lt;/b&gt; Reader" in section
     assert "First line &amp; &lt;em&gt;more&lt;/em&gt;<br>Second line https://spam.example/x" in section
-    assert "&lt;a href=&quot;https://x.example&quot;&gt;x&lt;/a&gt;" in section
+    assert "&lt;a href=&#34;https://x.example&#34;&gt;x&lt;/a&gt;" in section
     assert "<a " not in section.split("</h2>", 1)[1].split("<form", 1)[0]
 
 
