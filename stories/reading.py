@@ -11,6 +11,7 @@ a reader.
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -349,14 +350,20 @@ _ONCE = {
 _MARKERS = {"front": None, "section": SLUG, "tag": SLUG, "author": SLUG, "section feed": KEY}
 
 
-def _compiled_list(kind: str, values=_card_values, once=None) -> CompiledQuery:
+def _cards_of(kind: str) -> Callable:
+    """How the list `kind` reads its cards at a page's offset: the front page's first page leads with its newest
+    story, the one card that shows its highlights (stories/home.html); an author's page names the author in its
+    heading, and its cards leave the byline out (stories/story_list.html)."""
+    return lambda offset: functools.partial(
+        _card_values, lead=kind == "front" and offset == 0, bylines=kind != "author"
+    )
+
+
+def _compiled_list(kind: str, values_at: Callable, once=None) -> CompiledQuery:
+    """The list `kind`, its rows read by `values_at(offset)` (a `.values()` of the page's stories)."""
+
     def build(offset, limit, now, key=None):
-        read = values
-        if values is _card_values:
-            # The front page's first page leads with its newest story (stories/home.html); an author's page names
-            # the author in its heading, and its cards leave the byline out (stories/story_list.html).
-            read = functools.partial(_card_values, lead=kind == "front" and offset == 0, bylines=kind != "author")
-        return _page_by_keys(_KEYS[kind](now, key), offset, limit, read, **(once(key) if once else {}))
+        return _page_by_keys(_KEYS[kind](now, key), offset, limit, values_at(offset), **(once(key) if once else {}))
 
     markers = {"now": NOW} if _MARKERS[kind] is None else {"now": NOW, "key": _MARKERS[kind]}
     return CompiledQuery(build, **markers)
@@ -384,10 +391,10 @@ def _feed_values(queryset):
 # The lists readers see, each query built once per process and page position: the front page, a section's or a
 # tag's (by slug), a person's (by primary key), each with what its page reads once; the feeds' (front, section
 # by primary key), which also read what their items say.
-_LISTS = {kind: _compiled_list(kind, once=_ONCE[kind]) for kind in _ONCE}
+_LISTS = {kind: _compiled_list(kind, _cards_of(kind), once=_ONCE[kind]) for kind in _ONCE}
 _FEEDS = {
-    "front": _compiled_list("front", _feed_values),
-    "section": _compiled_list("section feed", _feed_values),
+    "front": _compiled_list("front", lambda offset: _feed_values),
+    "section": _compiled_list("section feed", lambda offset: _feed_values),
 }
 
 

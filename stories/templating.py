@@ -51,8 +51,8 @@ def _page_timestamp(context, value, zone=None) -> str:
 
 
 @jinja2.pass_context
-def _page_iso(context, value) -> str:
-    return iso(value, context.get("page_zone"))
+def _page_iso(context, value, zone=None) -> str:
+    return iso(value, zone or context.get("page_zone"))
 
 
 @jinja2.pass_context
